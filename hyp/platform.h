@@ -1,0 +1,74 @@
+/* Platform description discovered from the device tree the hypervisor is handed.
+ *
+ * Nothing about the machine is compiled in: RAM, console UART, GIC, timer, PSCI and CPUs all come
+ * from the DTB. platform_discover() only reads the DTB (arch-neutral, host-tested); drivers then
+ * program what it found.
+ */
+#ifndef BULKHEAD_PLATFORM_H
+#define BULKHEAD_PLATFORM_H
+
+#include "hyp/diag.h"
+#include "hyp/types.h"
+
+#define PLAT_MAX_RAM_BANKS 8
+#define PLAT_MAX_CPUS 8 /* GICv2 targets at most 8 CPUs */
+#define PLAT_PATH_MAX 64
+
+struct plat_region {
+	paddr_t base;
+	uint64_t size;
+};
+
+enum psci_conduit { PSCI_CONDUIT_NONE, PSCI_CONDUIT_SMC, PSCI_CONDUIT_HVC };
+
+struct platform {
+	struct plat_region ram[PLAT_MAX_RAM_BANKS]; /* sorted by base, non-overlapping */
+	unsigned nr_ram;
+
+	struct {
+		char path[PLAT_PATH_MAX]; /* DT node, for messages */
+		struct plat_region reg;
+		uint32_t intid; /* GIC INTID of its interrupt, 0 if none */
+	} uart;			/* from /chosen/stdout-path; must be "arm,pl011" */
+
+	struct {
+		char path[PLAT_PATH_MAX];
+		unsigned version;	 /* 2 */
+		struct plat_region dist; /* GICD */
+		struct plat_region cpu;	 /* GICC */
+		struct plat_region hyp;	 /* GICH: virtual interface control */
+		struct plat_region vcpu; /* GICV: virtual CPU interface */
+		uint32_t maint_intid;	 /* maintenance interrupt, INTID */
+	} gic;
+
+	struct {
+		uint32_t freq_hz; /* clock-frequency, 0 if absent (then CNTFRQ is used) */
+		uint32_t intid_sec_phys, intid_phys, intid_virt, intid_hyp; /* PPIs as INTIDs */
+	} timer;
+
+	struct {
+		enum psci_conduit conduit;
+		uint32_t fn_cpu_on, fn_cpu_off, fn_cpu_suspend, fn_migrate; /* 0 if unknown */
+		bool v0_2; /* "arm,psci-0.2" or later: standard function ids available */
+	} psci;
+
+	struct {
+		uint32_t mpidr; /* affinity bits from the cpu node's reg */
+	} cpus[PLAT_MAX_CPUS];
+	unsigned nr_cpus;
+
+	struct plat_region dtb; /* where the DTB itself lives (filled by the caller) */
+};
+
+/* Fills p from the flattened device tree fdt. Returns 0, or a negative errno with one line in d
+ * naming the node and property at fault (e.g. "/intc@8000000: 'reg' has 2 entries, GICv2 needs 4
+ * (GICD, GICC, GICH, GICV)"). Checks: header valid, /memory present with non-empty banks,
+ * /chosen/stdout-path resolves to a PL011, a GICv2 with all four regions and the maintenance
+ * interrupt, an "arm,armv7-timer" with its four PPIs, PSCI (optional: conduit NONE if absent),
+ * and /cpus with at most PLAT_MAX_CPUS cpu nodes. */
+int platform_discover(const void *fdt, struct platform *p, struct diag *d);
+
+/* Total RAM in bytes. */
+uint64_t platform_ram_total(const struct platform *p);
+
+#endif
