@@ -29,7 +29,6 @@ typedef uint32_t vaddr_t; /* HYP virtual address (stage-1 input, 32 bits) */
 #define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)
 
 #define __noreturn __attribute__((noreturn))
-#define __unused __attribute__((unused))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 
 /* True if [a, a+as) and [b, b+bs) intersect; sizes of 0 never overlap. */

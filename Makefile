@@ -1,0 +1,128 @@
+# Bulkhead: one non-recursive Makefile, everything built under $(B)/.
+#
+#   make            build/bulkhead.elf and build/bulkhead.bin
+#   make run        boot the default demo under QEMU (installs dependencies first)
+#   make test       every test suite; the last line is "N passed, N failed"
+#   make debug      QEMU halted with a gdb stub, and gdb-multiarch attached
+#   make unit       host unit tests only;  make qemu-test: QEMU scenarios only
+#   make lint       clang-format and cppcheck
+
+B := build
+CROSS := arm-none-eabi-
+TCC := $(CROSS)gcc
+HCC := gcc
+Q := $(if $(V),,@)
+
+LIBFDT_DIR := $(B)/deps/libfdt
+LIBFDT_A := $(LIBFDT_DIR)/libfdt.a
+DEPS_STAMP := $(B)/deps/.stamp-v1
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+# --- hypervisor image -------------------------------------------------------------------------
+HYP_ASM := boot/entry.S boot/vectors.S
+HYP_SRC := \
+	hyp/boot.c hyp/main.c hyp/console.c hyp/fmt.c hyp/diag.c hyp/panic.c hyp/irq.c \
+	hyp/percpu.c hyp/smp.c hyp/selftest.c hyp/platform.c hyp/dt.c \
+	mm/palloc.c mm/pgtable.c mm/lpae.c mm/hyp_map.c mm/cache.c \
+	vmid/vmid.c \
+	drivers/pl011.c drivers/gic.c drivers/timer.c drivers/psci_fw.c
+
+WARN := -Wall -Wextra -Werror -Wshadow
+TARGET_ARCH := -mcpu=cortex-a15 -marm -mfloat-abi=soft
+TARGET_CFLAGS := -std=gnu11 $(TARGET_ARCH) -ffreestanding -fno-common -fpie \
+	-mno-unaligned-access -fstack-protector-strong -O2 -g $(WARN) -Wconversion \
+	-Wsign-conversion -I. -isystem $(LIBFDT_DIR)/include -DBULKHEAD_VERSION='"$(VERSION)"' -MMD -MP
+TARGET_ASFLAGS := $(TARGET_ARCH) -I. -D__ASSEMBLER__ -g -MMD -MP
+TARGET_LDFLAGS := $(TARGET_ARCH) -nostartfiles -nostdlib -Wl,-pie -Wl,--no-dynamic-linker \
+	-Wl,-z,noexecstack -Wl,--build-id=none -Wl,--no-warn-rwx-segments
+
+HYP_OBJ := $(patsubst %.S,$(B)/hyp/%.o,$(HYP_ASM)) $(patsubst %.c,$(B)/hyp/%.o,$(HYP_SRC))
+
+all: $(B)/bulkhead.bin
+
+$(DEPS_STAMP): scripts/deps.sh
+	$(Q)scripts/deps.sh
+
+.PHONY: deps
+deps:
+	$(Q)scripts/deps.sh
+
+$(B)/hyp/%.o: %.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(TCC) $(TARGET_CFLAGS) -c $< -o $@
+
+$(B)/hyp/%.o: %.S $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  AS      $<")
+	$(Q)$(TCC) $(TARGET_ASFLAGS) -c $< -o $@
+
+$(B)/linker.lds: linker.ld hyp/layout.h
+	@mkdir -p $(B)
+	$(Q)$(TCC) -E -P -x c -I. -D__ASSEMBLER__ -DLINKER_SCRIPT $< -o $@
+
+# The image must carry only R_ARM_RELATIVE relocations: boot/entry.S applies nothing else.
+$(B)/bulkhead.elf: $(HYP_OBJ) $(B)/linker.lds $(LIBFDT_A)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(TCC) $(TARGET_LDFLAGS) -T $(B)/linker.lds -o $@ $(HYP_OBJ) $(LIBFDT_A) -lc -lgcc
+	$(Q)$(CROSS)readelf -rW $@ | awk '/R_ARM_/ && $$3 != "R_ARM_RELATIVE" { print "bad relocation: " $$0; bad = 1 } END { exit bad }'
+
+$(B)/bulkhead.bin: $(B)/bulkhead.elf
+	$(Q)$(CROSS)objcopy -O binary $< $@
+	$(if $(Q),@echo "  IMAGE   $@ ($$(stat -c %s $@) bytes)")
+
+$(LIBFDT_A): $(DEPS_STAMP)
+
+# --- host unit tests (arch-neutral modules, ASan/UBSan) -----------------------------------------
+HOST_CFLAGS := -std=gnu11 -DBULKHEAD_HOST $(WARN) -g -O1 -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -I. -MMD -MP
+HOST_LIBS := -lcmocka -lfdt -lpthread
+
+UNIT_TESTS := fmt platform pgtable palloc vmid
+UNIT_fmt := tests/unit/test_fmt.c hyp/fmt.c hyp/diag.c
+UNIT_platform := tests/unit/test_platform.c hyp/platform.c hyp/dt.c hyp/fmt.c hyp/diag.c
+UNIT_pgtable := tests/unit/test_pgtable.c mm/pgtable.c mm/lpae.c tests/unit/fake_mm.c
+UNIT_palloc := tests/unit/test_palloc.c mm/palloc.c
+UNIT_vmid := tests/unit/test_vmid.c vmid/vmid.c
+
+$(B)/host/%.o: %.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  HOSTCC  $<")
+	$(Q)$(HCC) $(HOST_CFLAGS) -c $< -o $@
+
+define unit_rule
+$(B)/host/test_$(1): $(patsubst %.c,$(B)/host/%.o,$(UNIT_$(1)))
+	$(Q)$(HCC) $(HOST_CFLAGS) -o $$@ $$^ $(HOST_LIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+UNIT_BINS := $(addprefix $(B)/host/test_,$(UNIT_TESTS))
+
+# --- host tools -------------------------------------------------------------------------------
+
+# --- running and testing ----------------------------------------------------------------------
+.PHONY: all run debug test unit qemu-test lint clean
+
+run: deps all
+	scripts/qemu.sh
+
+debug: deps all
+	scripts/qemu.sh --debug
+
+unit: deps $(UNIT_BINS)
+	$(Q)tests/run-unit.sh $(B) $(UNIT_BINS)
+
+qemu-test: deps all
+	$(Q)tests/qemu/run.sh $(B)
+
+lint: deps
+	$(Q)tests/lint.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
+	$(Q)tests/run-all.sh $(B) $(UNIT_BINS)
+
+clean:
+	rm -rf $(B)/hyp $(B)/host $(B)/bulkhead.* $(B)/linker.lds $(B)/qemu $(B)/dtb
+
+-include $(shell find $(B)/hyp $(B)/host -name '*.d' 2>/dev/null)

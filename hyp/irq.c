@@ -1,0 +1,26 @@
+/* Physical IRQs taken in HYP mode: acknowledge, dispatch, deactivate (EOImode 1). */
+#include <inttypes.h>
+
+#include "drivers/gic.h"
+#include "hyp/console.h"
+#include "hyp/exception.h"
+#include "hyp/panic.h"
+#include "hyp/percpu.h"
+
+#define GIC_INTID_MASK 0x3ffu
+#define GIC_SPURIOUS 1023u
+
+void hyp_irq(void)
+{
+	uint32_t iar = gic_ack();
+	uint32_t intid = iar & GIC_INTID_MASK;
+
+	if (intid == GIC_SPURIOUS)
+		return;
+	this_cpu()->irqs++;
+	gic_eoi(iar);
+	gic_deactivate(iar);
+	if (intid == GIC_SGI_STOP && panic_in_progress())
+		cpu_stop();
+	pr_warn("cpu%u: unexpected IRQ %" PRIu32, this_cpu()->cpu, intid);
+}

@@ -1,0 +1,76 @@
+/* Boot self-tests selected by /chosen/bulkhead,selftest (see selftest.h). */
+#include "hyp/selftest.h"
+
+#include <libfdt.h>
+#include <string.h>
+
+#include "hyp/console.h"
+#include "hyp/layout.h"
+#include "hyp/percpu.h"
+
+#define SELFTEST_PROP "bulkhead,selftest"
+
+/* Executes a permanently undefined instruction in HYP mode: must end in the panic dump. */
+static void st_hyp_undef(void)
+{
+	__asm__ volatile(".word 0xe7f000f0"); /* UDF #0 (A1 encoding) */
+}
+
+/* Recurses until the stack runs into its guard page: must be reported as a stack overflow.
+ * The depth limit only exists to keep the compiler from proving the recursion infinite. */
+static unsigned __attribute__((noinline)) st_recurse(volatile unsigned depth)
+{
+	volatile char pad[256];
+
+	pad[0] = (char)depth;
+	if (depth > HYP_STACK_SIZE)
+		return pad[0];
+	return st_recurse(depth + 1) + pad[0];
+}
+
+static void st_stack_overflow(void)
+{
+	st_recurse(0);
+}
+
+/* Reads an address the HYP map does not cover (a stack guard page). */
+static void st_hyp_data_abort(void)
+{
+	uintptr_t base;
+	size_t size;
+
+	percpu_stack_range(this_cpu()->cpu, &base, &size);
+	(void)*(volatile uint32_t *)(base - 4);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+	{ "hyp-undef", st_hyp_undef },
+	{ "hyp-stack-overflow", st_stack_overflow },
+	{ "hyp-data-abort", st_hyp_data_abort },
+};
+
+void selftest_run(const void *fdt)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen");
+	int n = chosen < 0 ? 0 : fdt_stringlist_count(fdt, chosen, SELFTEST_PROP);
+
+	for (int i = 0; i < n; i++) {
+		const char *name = fdt_stringlist_get(fdt, chosen, SELFTEST_PROP, i, NULL);
+		size_t t;
+
+		for (t = 0; t < ARRAY_SIZE(tests); t++)
+			if (name && !strcmp(name, tests[t].name))
+				break;
+		if (t == ARRAY_SIZE(tests)) {
+			pr_err("/chosen: property '%s': unknown self-test \"%s\"", SELFTEST_PROP,
+			       name ? name : "?");
+			continue;
+		}
+		pr_info("selftest %s: start", tests[t].name);
+		tests[t].fn();
+		pr_info("selftest %s: done", tests[t].name);
+	}
+}

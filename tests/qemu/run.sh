@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# QEMU integration runner. A scenario is data (tests/qemu/scenarios/NAME.scn, sourced by bash):
+#   SMP=4 MEM=1024        machine size
+#   TIMEOUT=20            seconds of wall time before the scenario fails
+#   MACHINE_OPTS=         extra -M options
+#   DTB_EDITS=( "fdtput -r {} /intc@8000000" ... )   commands run on a copy of the DTB this
+#                         machine would get ({} = its path); any edit makes QEMU boot with -dtb
+#   EXPECT=( "line" ... ) substrings that must appear on the console, in this order
+#   REJECT=( "PANIC" )    substrings that must never appear
+# The scenario passes when every EXPECT line has appeared in order and no REJECT line has; QEMU
+# is killed on every path. Prints one line per scenario and "qemu: N passed, N failed".
+# usage: tests/qemu/run.sh BUILD_DIR [SCENARIO...]
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "$1" && pwd)
+shift
+out="$build/qemu"
+mkdir -p "$out"
+if [ $# -gt 0 ]; then
+	scenarios=("$@")
+else
+	scenarios=("$top"/tests/qemu/scenarios/*.scn)
+fi
+
+qpid=
+cleanup() { [ -z "$qpid" ] || kill -9 "$qpid" 2>/dev/null; }
+trap cleanup EXIT INT TERM
+
+# Number of EXPECT lines found in order in the log.
+matched() {
+	awk -v n="${#EXPECT[@]}" 'BEGIN { i = 1 }
+		FNR == NR { want[FNR] = $0; next }
+		i <= n && index($0, want[i]) { i++ }
+		END { print i - 1 }' "$1" "$2"
+}
+
+passed=0
+failed=0
+for scn in "${scenarios[@]}"; do
+	name=$(basename "$scn" .scn)
+	SMP=4 MEM=1024 TIMEOUT=20 MACHINE_OPTS= DTB_EDITS=() EXPECT=() REJECT=("PANIC")
+	# shellcheck disable=SC1090
+	source "$scn"
+	log="$out/$name.log"
+	want="$out/$name.expect"
+	printf '%s\n' "${EXPECT[@]}" >"$want"
+	qemu_args=(--smp "$SMP" --mem "$MEM")
+	[ -z "$MACHINE_OPTS" ] || qemu_args+=(--machine-opts "$MACHINE_OPTS")
+
+	why=
+	if [ ${#DTB_EDITS[@]} -gt 0 ]; then
+		dtb="$out/$name.dtb"
+		"$top/scripts/qemu.sh" "${qemu_args[@]}" --dumpdtb "$dtb" || why="cannot dump DTB"
+		for e in "${DTB_EDITS[@]}"; do
+			[ -n "$why" ] && break
+			bash -c "${e//\{\}/$dtb}" || why="DTB edit failed: $e"
+		done
+		qemu_args+=(--dtb "$dtb")
+	fi
+
+	if [ -z "$why" ]; then
+		"$top/scripts/qemu.sh" "${qemu_args[@]}" </dev/null >"$log" 2>&1 &
+		qpid=$!
+		deadline=$((SECONDS + TIMEOUT))
+		while :; do
+			if [ "$(matched "$want" "$log")" -eq "${#EXPECT[@]}" ]; then
+				sleep 0.3 # let trailing output (a late PANIC) arrive
+				break
+			fi
+			if ! kill -0 "$qpid" 2>/dev/null; then
+				why="QEMU exited before all expected lines appeared"
+				break
+			fi
+			if [ $SECONDS -ge $deadline ]; then
+				why="timeout after ${TIMEOUT}s"
+				break
+			fi
+			sleep 0.1
+		done
+		kill -9 "$qpid" 2>/dev/null
+		wait "$qpid" 2>/dev/null
+		qpid=
+		tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+		if [ -z "$why" ]; then
+			for r in "${REJECT[@]}"; do
+				if grep -qF -- "$r" "$log"; then
+					why="rejected line present: $r"
+					break
+				fi
+			done
+		elif [ "$(matched "$want" "$log")" -lt "${#EXPECT[@]}" ]; then
+			why="$why; first missing line: $(sed -n "$(($(matched "$want" "$log") + 1))p" "$want")"
+		fi
+	fi
+
+	if [ -z "$why" ]; then
+		echo "ok   $name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name: $why (log: $log)"
+		tail -n 15 "$log" 2>/dev/null | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
+done
+
+echo "qemu: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

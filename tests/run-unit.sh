@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the host unit-test binaries (cmocka, TAP output) and prints one summary line:
+#   unit: N passed, N failed
+# usage: tests/run-unit.sh BUILD_DIR TEST_BINARY...
+set -uo pipefail
+
+build=$1
+shift
+dtbs="$build/dtb"
+top=$(cd "$(dirname "$0")/.." && pwd)
+# Platform tests read DTBs that QEMU itself produces (tests/unit/dtb/make-dtbs.sh).
+"$top/tests/unit/dtb/make-dtbs.sh" "$dtbs" >/dev/null || { echo "unit: cannot make DTBs"; exit 1; }
+
+passed=0
+failed=0
+for t in "$@"; do
+	out=$(BULKHEAD_TEST_DTB_DIR="$dtbs" CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
+	rc=$?
+	p=$(grep -c '^ok ' <<<"$out")
+	f=$(grep -c '^not ok ' <<<"$out")
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1 # crashed (sanitizer report, abort) before reporting a failure
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$f" -ne 0 ]; then
+		echo "FAIL $(basename "$t"):"
+		grep -v '^ok ' <<<"$out" | sed 's/^/    /' | tail -n 40
+	else
+		echo "ok   $(basename "$t"): $p tests"
+	fi
+done
+echo "unit: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
