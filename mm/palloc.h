@@ -32,21 +32,27 @@ struct palloc {
 	uint16_t *refcount; /* per page */
 };
 
-/* Takes [base, base+size) as the pool; va is where the caller can access base. base and size must
- * be page aligned and leave at least one usable page after the metadata. Returns 0 or -EINVAL. */
+/* Takes [base, base+size) as the pool; va is where the caller can access base. base, va and size
+ * must be page aligned and leave at least one usable page after the metadata. Returns 0 or
+ * -EINVAL. */
 int palloc_init(struct palloc *p, paddr_t base, void *va, uint64_t size);
 
 /* Allocates 2^order zeroed pages aligned to 2^order pages. Returns 0 or -EINVAL, -ENOMEM. */
 int palloc_alloc(struct palloc *p, unsigned order, paddr_t *pa);
 
-/* Returns 2^order pages starting at pa (as allocated). */
+/* Returns 2^order pages starting at pa (as allocated). Their refcounts must be 0; freeing pages
+ * that are not allocated is a bug (both asserted). */
 void palloc_free(struct palloc *p, paddr_t pa, unsigned order);
 
+/* Address translation for any address in the region, metadata included (asserted). */
 void *palloc_va(const struct palloc *p, paddr_t pa);
 paddr_t palloc_pa(const struct palloc *p, const void *va);
+
+/* True if pa lies in the region, metadata pages included. */
 bool palloc_contains(const struct palloc *p, paddr_t pa);
 
-/* The 16-bit count slot of page pa (which must lie in the pool). */
+/* The 16-bit count slot of the page holding pa (which must lie in the pool, outside the
+ * metadata). It is 0 when the page is allocated and must be 0 again when it is freed. */
 uint16_t *palloc_refcount(struct palloc *p, paddr_t pa);
 
 /* Number of free pages (for reports and leak checks). */
