@@ -60,12 +60,14 @@ struct platform {
 	struct plat_region dtb; /* where the DTB itself lives (filled by the caller) */
 };
 
-/* Fills p from the flattened device tree fdt. Returns 0, or a negative errno with one line in d
- * naming the node and property at fault (e.g. "/intc@8000000: 'reg' has 2 entries, GICv2 needs 4
- * (GICD, GICC, GICH, GICV)"). Checks: header valid, /memory present with non-empty banks,
- * /chosen/stdout-path resolves to a PL011, a GICv2 with all four regions and the maintenance
- * interrupt, an "arm,armv7-timer" with its four PPIs, PSCI (optional: conduit NONE if absent),
- * and /cpus with at most PLAT_MAX_CPUS cpu nodes. */
+/* Fills p from the flattened device tree fdt. Returns 0, or a negative errno (-EINVAL, -ENOENT,
+ * -E2BIG) with one line in d (may be NULL) naming the node and property at fault (e.g.
+ * "/intc@8000000: property 'reg' has 2 regions, GICv2 needs 4 (GICD, GICC, GICH, GICV)"). Checks:
+ * header valid, /memory present with non-empty banks, /chosen/stdout-path resolves to a PL011, a
+ * GICv2 with all four regions and the maintenance interrupt, an "arm,armv7-timer" with its four
+ * PPIs, PSCI (optional: conduit NONE if absent), and /cpus with at most PLAT_MAX_CPUS cpu nodes.
+ * Everything but p->dtb is reset first. The console is discovered first: after a later failure,
+ * p->uart.reg.size != 0 means that UART can print d->msg. */
 int platform_discover(const void *fdt, struct platform *p, struct diag *d);
 
 /* Total RAM in bytes. */

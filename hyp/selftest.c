@@ -4,9 +4,9 @@
 #include <libfdt.h>
 #include <string.h>
 
+#include "hyp/boot.h"
 #include "hyp/console.h"
 #include "hyp/layout.h"
-#include "hyp/percpu.h"
 
 #define SELFTEST_PROP "bulkhead,selftest"
 
@@ -33,14 +33,10 @@ static void st_stack_overflow(void)
 	st_recurse(0);
 }
 
-/* Reads an address the HYP map does not cover (a stack guard page). */
+/* Reads the first byte after the image, which the HYP map does not cover. */
 static void st_hyp_data_abort(void)
 {
-	uintptr_t base;
-	size_t size;
-
-	percpu_stack_range(this_cpu()->cpu, &base, &size);
-	(void)*(volatile uint32_t *)(base - 4);
+	(void)*(volatile uint32_t *)(uintptr_t)hyp_image.end;
 }
 
 static const struct {

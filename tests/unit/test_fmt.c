@@ -12,6 +12,7 @@
 /* Two cases below print malformed conversions on purpose. */
 #pragma GCC diagnostic ignored "-Wformat"
 #pragma GCC diagnostic ignored "-Wformat-extra-args"
+#pragma GCC diagnostic ignored "-Wformat-overflow"
 
 #define CHECK(expect, ...)                                                                         \
 	do {                                                                                       \

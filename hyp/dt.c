@@ -1,0 +1,457 @@
+/* Device-tree access helpers over libfdt (see dt.h): path formatting, typed property reads, reg
+ * decoding with bus address translation, GIC interrupt decoding and stdout-path resolution.
+ *
+ * Every length and phandle read from the blob is checked before use; failures become one diag
+ * line that names the node holding the property.
+ */
+#include "hyp/dt.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* DT spec 2.3.5: defaults when a bus node has no #address-cells / #size-cells. */
+#define DT_DEFAULT_ADDR_CELLS 2u
+#define DT_DEFAULT_SIZE_CELLS 1u
+/* Values are held in 64 bits, so a cell count above 2 (e.g. PCI's 3) is not decodable here. */
+#define DT_MAX_CELLS 2u
+#define DT_CELL_BYTES 4u
+
+int dt_check(const void *fdt, struct diag *d)
+{
+	int ret = fdt_check_header(fdt);
+
+	if (ret < 0)
+		return diag_err(d, -EINVAL, "dtb: bad header: %s", fdt_strerror(ret));
+	if (fdt_totalsize(fdt) > DT_MAX_SIZE)
+		return diag_err(d, -EINVAL, "dtb: totalsize %u bytes exceeds the %u-byte limit",
+				(unsigned)fdt_totalsize(fdt), (unsigned)DT_MAX_SIZE);
+	/* The header only vouches for block offsets; walk the structure once so a cut-off or
+	 * corrupted tree is reported here rather than half-way through discovery. */
+	ret = fdt_check_full(fdt, fdt_totalsize(fdt));
+	if (ret < 0)
+		return diag_err(d, -EINVAL, "dtb: malformed structure: %s", fdt_strerror(ret));
+	return 0;
+}
+
+const char *dt_path(const void *fdt, int node, char *buf, size_t size)
+{
+	int len;
+	const char *name;
+
+	if (fdt_get_path(fdt, node, buf, (int)size) == 0)
+		return buf;
+	name = fdt_get_name(fdt, node, &len);
+	if (name)
+		fmt_snprintf(buf, size, ".../%s", name);
+	else
+		fmt_snprintf(buf, size, "<node at offset %d>", node);
+	return buf;
+}
+
+int dt_err(struct diag *d, int err, const void *fdt, int node, const char *fmt, ...)
+{
+	char path[DT_PATH_MAX];
+	int n;
+
+	if (!d)
+		return err;
+	n = fmt_snprintf(d->msg, sizeof(d->msg), "%s: ", dt_path(fdt, node, path, sizeof(path)));
+	if (n >= 0 && (size_t)n < sizeof(d->msg)) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		fmt_vsnprintf(d->msg + n, sizeof(d->msg) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+bool dt_has_prop(const void *fdt, int node, const char *name)
+{
+	return fdt_getprop(fdt, node, name, NULL) != NULL;
+}
+
+bool dt_prop_is(const void *fdt, int node, const char *name, const char *value)
+{
+	int len;
+	const char *v = fdt_getprop(fdt, node, name, &len);
+
+	return v && len > 0 && (size_t)len == strlen(value) + 1 &&
+	       memcmp(v, value, (size_t)len) == 0;
+}
+
+bool dt_is_enabled(const void *fdt, int node)
+{
+	return !dt_has_prop(fdt, node, "status") || dt_prop_is(fdt, node, "status", "okay") ||
+	       dt_prop_is(fdt, node, "status", "ok");
+}
+
+bool dt_is_compatible(const void *fdt, int node, const char *compat)
+{
+	return fdt_node_check_compatible(fdt, node, compat) == 0;
+}
+
+int dt_find_compatible(const void *fdt, const char *const *compats, size_t n)
+{
+	for (int node = fdt_next_node(fdt, -1, NULL); node >= 0;
+	     node = fdt_next_node(fdt, node, NULL)) {
+		if (!dt_is_enabled(fdt, node))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (dt_is_compatible(fdt, node, compats[i]))
+				return node;
+	}
+	return -FDT_ERR_NOTFOUND;
+}
+
+int dt_read_string(const void *fdt, int node, const char *name, const char **out, struct diag *d)
+{
+	int len;
+	const char *v = fdt_getprop(fdt, node, name, &len);
+
+	if (!v)
+		return dt_err(d, -ENOENT, fdt, node, "property '%s' missing", name);
+	/* A string list ("a\0b\0") is fine: its first string is the value. */
+	if (len < 2 || v[0] == '\0' || v[len - 1] != '\0')
+		return dt_err(d, -EINVAL, fdt, node, "property '%s' is not a non-empty string",
+			      name);
+	*out = v;
+	return 0;
+}
+
+int dt_read_u32(const void *fdt, int node, const char *name, uint32_t *out, struct diag *d)
+{
+	int len;
+	const fdt32_t *v = fdt_getprop(fdt, node, name, &len);
+
+	if (!v)
+		return dt_err(d, -ENOENT, fdt, node, "property '%s' missing", name);
+	if (len != (int)DT_CELL_BYTES)
+		return dt_err(d, -EINVAL, fdt, node, "property '%s' is %d bytes, expected 4", name,
+			      len);
+	*out = fdt32_ld(v);
+	return 0;
+}
+
+/* Big-endian value of n (<= DT_MAX_CELLS) cells. fdt32_ld does byte loads, so this is safe even
+ * if the blob sits at an address that is not 4-byte aligned. */
+static uint64_t read_cells(const fdt32_t *p, uint32_t n)
+{
+	uint64_t v = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		v = (v << 32) | fdt32_ld(&p[i]);
+	return v;
+}
+
+/* Reads bus's cell-count property name (default dflt), which must lie in [min, DT_MAX_CELLS].
+ * child and what say which property of which node needed it, for the message. */
+static int bus_cells(const void *fdt, int bus, const char *name, uint32_t dflt, uint32_t min,
+		     int child, const char *what, uint32_t *out, struct diag *d)
+{
+	int ret;
+
+	if (!dt_has_prop(fdt, bus, name)) {
+		*out = dflt;
+		return 0;
+	}
+	ret = dt_read_u32(fdt, bus, name, out, d);
+	if (ret)
+		return ret;
+	if (*out < min || *out > DT_MAX_CELLS) {
+		char cpath[DT_PATH_MAX];
+
+		return dt_err(d, -EINVAL, fdt, bus,
+			      "property '%s' is %u, must be %s (reading '%s' of %s)", name,
+			      (unsigned)*out, min ? "1 or 2" : "0, 1 or 2", what,
+			      dt_path(fdt, child, cpath, sizeof(cpath)));
+	}
+	return 0;
+}
+
+/* Shared body of dt_read_reg_raw/dt_read_reg; min_size_cells is 0 or 1. */
+static int read_reg(const void *fdt, int node, uint32_t min_size_cells, struct dt_reg *regs,
+		    unsigned max, unsigned *count, struct diag *d)
+{
+	uint32_t ac, sc, entry;
+	const fdt32_t *p;
+	int len, ret;
+	int bus = fdt_parent_offset(fdt, node);
+
+	*count = 0;
+	if (bus < 0)
+		return dt_err(d, -EINVAL, fdt, node, "property 'reg' on a node without a parent");
+	ret = bus_cells(fdt, bus, "#address-cells", DT_DEFAULT_ADDR_CELLS, 1, node, "reg", &ac, d);
+	if (ret)
+		return ret;
+	ret = bus_cells(fdt, bus, "#size-cells", DT_DEFAULT_SIZE_CELLS, min_size_cells, node, "reg",
+			&sc, d);
+	if (ret)
+		return ret;
+
+	p = fdt_getprop(fdt, node, "reg", &len);
+	if (!p)
+		return dt_err(d, -ENOENT, fdt, node, "property 'reg' missing");
+	entry = (ac + sc) * DT_CELL_BYTES;
+	if (len == 0)
+		return dt_err(d, -EINVAL, fdt, node, "property 'reg' is empty");
+	if ((uint32_t)len % entry) {
+		char bpath[DT_PATH_MAX];
+
+		return dt_err(d, -EINVAL, fdt, node,
+			      "property 'reg' is %d bytes, not a whole number of %u-byte entries "
+			      "(#address-cells %u, #size-cells %u in %s)",
+			      len, (unsigned)entry, (unsigned)ac, (unsigned)sc,
+			      dt_path(fdt, bus, bpath, sizeof(bpath)));
+	}
+
+	*count = (uint32_t)len / entry;
+	for (unsigned i = 0; i < *count && i < max; i++, p += ac + sc) {
+		regs[i].base = read_cells(p, ac);
+		regs[i].size = read_cells(p + ac, sc);
+	}
+	return 0;
+}
+
+int dt_read_reg_raw(const void *fdt, int node, struct dt_reg *regs, unsigned max, unsigned *count,
+		    struct diag *d)
+{
+	return read_reg(fdt, node, 0, regs, max, count, d);
+}
+
+/* Maps r (entry idx of node's reg) from the address space of node's parent bus to the CPU's, one
+ * bus at a time: an empty "ranges" is the identity, a missing one means the bus is not
+ * memory-mapped (DT spec 2.3.8). The root's address space is the CPU physical one. */
+static int translate(const void *fdt, int node, unsigned idx, struct dt_reg *r, struct diag *d)
+{
+	char npath[DT_PATH_MAX];
+	int bus = fdt_parent_offset(fdt, node);
+
+	while (bus > 0) {
+		uint32_t cac, csc, pac, entry;
+		int len, ret;
+		int up = fdt_parent_offset(fdt, bus);
+		const fdt32_t *p = fdt_getprop(fdt, bus, "ranges", &len);
+		bool found = false;
+
+		if (up < 0)
+			return dt_err(d, -EINVAL, fdt, bus, "cannot find the parent node");
+		if (!p)
+			return dt_err(
+				d, -EINVAL, fdt, bus,
+				"property 'ranges' missing, so 'reg' of %s is not a CPU address",
+				dt_path(fdt, node, npath, sizeof(npath)));
+		if (len == 0) {
+			bus = up;
+			continue;
+		}
+		ret = bus_cells(fdt, bus, "#address-cells", DT_DEFAULT_ADDR_CELLS, 1, bus, "ranges",
+				&cac, d);
+		if (!ret)
+			ret = bus_cells(fdt, bus, "#size-cells", DT_DEFAULT_SIZE_CELLS, 1, bus,
+					"ranges", &csc, d);
+		if (!ret)
+			ret = bus_cells(fdt, up, "#address-cells", DT_DEFAULT_ADDR_CELLS, 1, bus,
+					"ranges", &pac, d);
+		if (ret)
+			return ret;
+		entry = (cac + pac + csc) * DT_CELL_BYTES;
+		if ((uint32_t)len % entry)
+			return dt_err(
+				d, -EINVAL, fdt, bus,
+				"property 'ranges' is %d bytes, not a whole number of %u-byte "
+				"entries",
+				len, (unsigned)entry);
+		for (uint32_t i = 0; i < (uint32_t)len / entry; i++, p += cac + pac + csc) {
+			uint64_t child = read_cells(p, cac);
+			uint64_t parent = read_cells(p + cac, pac);
+			uint64_t size = read_cells(p + cac + pac, csc);
+			uint64_t off = r->base - child;
+
+			/* The whole region must sit in one window, else its tail would land
+			 * somewhere the bus does not forward. */
+			if (r->base >= child && off < size && r->size <= size - off &&
+			    parent + off >= parent) {
+				r->base = parent + off;
+				found = true;
+				break;
+			}
+		}
+		if (!found)
+			return dt_err(
+				d, -EINVAL, fdt, node,
+				"property 'reg' entry %u (0x%llx, size 0x%llx) is outside the "
+				"'ranges' of %s",
+				idx, (unsigned long long)r->base, (unsigned long long)r->size,
+				dt_path(fdt, bus, npath, sizeof(npath)));
+		bus = up;
+	}
+	return 0;
+}
+
+int dt_read_reg(const void *fdt, int node, struct dt_reg *regs, unsigned max, unsigned *count,
+		struct diag *d)
+{
+	int ret = read_reg(fdt, node, 1, regs, max, count, d);
+
+	for (unsigned i = 0; !ret && i < *count && i < max; i++) {
+		if (regs[i].size == 0)
+			return dt_err(d, -EINVAL, fdt, node, "property 'reg' entry %u has size 0",
+				      i);
+		if (regs[i].base + regs[i].size < regs[i].base)
+			return dt_err(d, -EINVAL, fdt, node,
+				      "property 'reg' entry %u (0x%llx, size 0x%llx) wraps around",
+				      i, (unsigned long long)regs[i].base,
+				      (unsigned long long)regs[i].size);
+		ret = translate(fdt, node, i, &regs[i], d);
+	}
+	return ret;
+}
+
+/* Finds the interrupt controller for node's "interrupts": the nearest "interrupt-parent" on node
+ * or an ancestor (DT spec 2.4.1). */
+static int interrupt_parent(const void *fdt, int node, int *parent, struct diag *d)
+{
+	char npath[DT_PATH_MAX];
+
+	for (int n = node; n >= 0;) {
+		uint32_t phandle;
+		int ret, target;
+
+		if (!dt_has_prop(fdt, n, "interrupt-parent")) {
+			n = n == 0 ? -1 : fdt_parent_offset(fdt, n);
+			continue;
+		}
+		ret = dt_read_u32(fdt, n, "interrupt-parent", &phandle, d);
+		if (ret)
+			return ret;
+		target = fdt_node_offset_by_phandle(fdt, phandle);
+		if (target < 0)
+			return dt_err(
+				d, -EINVAL, fdt, n,
+				"property 'interrupt-parent' refers to phandle 0x%x, which no "
+				"node has (resolving 'interrupts' of %s)",
+				(unsigned)phandle, dt_path(fdt, node, npath, sizeof(npath)));
+		*parent = target;
+		return 0;
+	}
+	return dt_err(d, -ENOENT, fdt, node, "no 'interrupt-parent' on the node or its ancestors");
+}
+
+int dt_read_interrupts(const void *fdt, int node, int gic, struct dt_irq *irqs, unsigned max,
+		       unsigned *count, struct diag *d)
+{
+	char ppath[DT_PATH_MAX];
+	const uint32_t entry = DT_GIC_IRQ_CELLS * DT_CELL_BYTES;
+	uint32_t cells;
+	const fdt32_t *p;
+	int len, ret, parent = -1;
+
+	*count = 0;
+	p = fdt_getprop(fdt, node, "interrupts", &len);
+	if (!p)
+		return dt_err(d, -ENOENT, fdt, node, "property 'interrupts' missing");
+	ret = interrupt_parent(fdt, node, &parent, d);
+	if (ret)
+		return ret;
+	if (gic >= 0 && parent != gic) {
+		char gpath[DT_PATH_MAX];
+
+		return dt_err(d, -EINVAL, fdt, node, "interrupt parent is %s, not the GIC %s",
+			      dt_path(fdt, parent, ppath, sizeof(ppath)),
+			      dt_path(fdt, gic, gpath, sizeof(gpath)));
+	}
+	ret = dt_read_u32(fdt, parent, "#interrupt-cells", &cells, d);
+	if (ret)
+		return ret;
+	if (cells != DT_GIC_IRQ_CELLS)
+		return dt_err(d, -EINVAL, fdt, parent,
+			      "property '#interrupt-cells' is %u, the GIC binding needs 3 (reading "
+			      "'interrupts' of %s)",
+			      (unsigned)cells, dt_path(fdt, node, ppath, sizeof(ppath)));
+	if (len == 0 || (uint32_t)len % entry)
+		return dt_err(d, -EINVAL, fdt, node,
+			      "property 'interrupts' is %d bytes, not a whole number of 12-byte "
+			      "entries (3 cells each)",
+			      len);
+
+	*count = (uint32_t)len / entry;
+	for (unsigned i = 0; i < *count; i++, p += DT_GIC_IRQ_CELLS) {
+		uint32_t type = fdt32_ld(&p[0]), num = fdt32_ld(&p[1]);
+		struct dt_irq irq = {.flags = fdt32_ld(&p[2])};
+
+		if (type == DT_GIC_IRQ_TYPE_SPI && num < DT_GIC_NR_SPIS) {
+			irq.intid = num + DT_GIC_SPI_BASE;
+		} else if (type == DT_GIC_IRQ_TYPE_PPI && num < DT_GIC_NR_PPIS) {
+			irq.intid = num + DT_GIC_PPI_BASE;
+			irq.ppi = true;
+		} else if (type == DT_GIC_IRQ_TYPE_SPI || type == DT_GIC_IRQ_TYPE_PPI) {
+			return dt_err(
+				d, -EINVAL, fdt, node,
+				"property 'interrupts' entry %u: %s %u is out of range (0-%u)", i,
+				type ? "PPI" : "SPI", (unsigned)num,
+				type ? DT_GIC_NR_PPIS - 1 : DT_GIC_NR_SPIS - 1);
+		} else {
+			return dt_err(
+				d, -EINVAL, fdt, node,
+				"property 'interrupts' entry %u has type %u, expected 0 (SPI) or "
+				"1 (PPI)",
+				i, (unsigned)type);
+		}
+		if (i < max)
+			irqs[i] = irq;
+	}
+	return 0;
+}
+
+/* Copies at most n characters of s into buf (NUL-terminated) for use in a message. */
+static const char *clip(char *buf, size_t size, const char *s, size_t n)
+{
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+int dt_stdout_node(const void *fdt, int *node, struct diag *d)
+{
+	char what[DT_PATH_MAX];
+	const char *prop = "stdout-path";
+	const char *value;
+	size_t len;
+	int ret, off;
+	int chosen = fdt_path_offset(fdt, "/chosen");
+
+	if (chosen < 0)
+		return diag_err(d, -ENOENT, "/chosen: node missing");
+	/* linux,stdout-path is the name used before the binding was standardised. */
+	if (!dt_has_prop(fdt, chosen, prop) && dt_has_prop(fdt, chosen, "linux,stdout-path"))
+		prop = "linux,stdout-path";
+	ret = dt_read_string(fdt, chosen, prop, &value, d);
+	if (ret)
+		return ret;
+
+	len = strcspn(value, ":"); /* "serial0:115200n8": options are the UART's business */
+	if (len == 0)
+		return dt_err(d, -EINVAL, fdt, chosen, "property '%s' has no path before ':'",
+			      prop);
+	if (value[0] != '/') {
+		/* An alias may be followed by a path below the aliased node ("alias/child"). */
+		const char *slash = memchr(value, '/', len);
+		size_t alen = slash ? (size_t)(slash - value) : len;
+
+		if (!fdt_get_alias_namelen(fdt, value, (int)alen))
+			return dt_err(d, -ENOENT, fdt, chosen,
+				      "property '%s' names alias '%s', which /aliases does not "
+				      "define",
+				      prop, clip(what, sizeof(what), value, alen));
+	}
+	off = fdt_path_offset_namelen(fdt, value, (int)len);
+	if (off < 0)
+		return dt_err(d, -ENOENT, fdt, chosen,
+			      "property '%s' points to '%s', which does not exist", prop,
+			      clip(what, sizeof(what), value, len));
+	*node = off;
+	return 0;
+}
