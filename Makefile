@@ -107,7 +107,7 @@ run: deps all
 	scripts/qemu.sh
 
 debug: deps all
-	scripts/qemu.sh --debug
+	scripts/debug.sh
 
 unit: deps $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(B) $(UNIT_BINS)

@@ -455,3 +455,27 @@ int dt_stdout_node(const void *fdt, int *node, struct diag *d)
 	*node = off;
 	return 0;
 }
+
+size_t dt_size(const void *fdt)
+{
+	return fdt_totalsize(fdt);
+}
+
+int dt_node(const void *fdt, const char *path)
+{
+	return fdt_path_offset(fdt, path);
+}
+
+unsigned dt_string_count(const void *fdt, int node, const char *name)
+{
+	int n = fdt_stringlist_count(fdt, node, name);
+
+	return n > 0 ? (unsigned)n : 0;
+}
+
+const char *dt_string_at(const void *fdt, int node, const char *name, unsigned index)
+{
+	if (index > INT32_MAX)
+		return NULL;
+	return fdt_stringlist_get(fdt, node, name, (int)index, NULL);
+}

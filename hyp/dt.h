@@ -112,6 +112,17 @@ int dt_read_reg(const void *fdt, int node, struct dt_reg *regs, unsigned max, un
 int dt_read_interrupts(const void *fdt, int node, int gic, struct dt_irq *irqs, unsigned max,
 		       unsigned *count, struct diag *d);
 
+/* Total size of the blob in bytes (header field). */
+size_t dt_size(const void *fdt);
+
+/* Offset of the node at path, or a negative libfdt error. */
+int dt_node(const void *fdt, const char *path);
+
+/* Number of strings in a string-list property (0 if absent or malformed), and the index-th
+ * string (NULL if there is none). */
+unsigned dt_string_count(const void *fdt, int node, const char *name);
+const char *dt_string_at(const void *fdt, int node, const char *name, unsigned index);
+
 /* Resolves /chosen/stdout-path (or the older linux,stdout-path): a path or an alias, either
  * optionally followed by ":options", which are ignored. Stores the node in *node.
  * Returns 0, -ENOENT (no /chosen, no property, or it names nothing) or -EINVAL. */

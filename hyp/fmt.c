@@ -90,13 +90,9 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		struct spec sp = {false, false, 0, -1};
 		p++;
-		for (;; p++) {
-			if (*p == '-')
-				sp.left = true;
-			else if (*p == '0')
-				sp.zero = true;
-			else
-				break;
+		for (; *p == '-' || *p == '0'; p++) {
+			sp.left |= *p == '-';
+			sp.zero |= *p == '0';
 		}
 		while (*p >= '0' && *p <= '9')
 			sp.width = sp.width * 10 + (*p++ - '0');

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <libfdt.h>
 
 #include "drivers/gic.h"
 #include "drivers/pl011.h"
@@ -13,6 +12,7 @@
 #include "drivers/timer.h"
 #include "hyp/boot.h"
 #include "hyp/console.h"
+#include "hyp/dt.h"
 #include "hyp/panic.h"
 #include "hyp/percpu.h"
 #include "hyp/selftest.h"
@@ -67,27 +67,27 @@ static void print_platform(const struct gic_info *gi, uint32_t freq)
 		plat.gic.version, plat.gic.path, (unsigned long long)plat.gic.dist.base,
 		(unsigned long long)plat.gic.cpu.base, (unsigned long long)plat.gic.hyp.base,
 		(unsigned long long)plat.gic.vcpu.base, plat.gic.maint_intid);
-	pr_info("gic: %u interrupt lines, %u list registers, IIDR 0x%08" PRIx32, gi->nr_lines, gi->nr_lrs,
-		gi->iidr);
-	pr_info("timer: %" PRIu32 " Hz (%s), INTIDs hyp %" PRIu32 " virt %" PRIu32 " phys %" PRIu32, freq,
-		plat.timer.freq_hz ? "clock-frequency" : "CNTFRQ", plat.timer.intid_hyp,
+	pr_info("gic: %u interrupt lines, %u list registers, IIDR 0x%08" PRIx32, gi->nr_lines,
+		gi->nr_lrs, gi->iidr);
+	pr_info("timer: %" PRIu32 " Hz (%s), INTIDs hyp %" PRIu32 " virt %" PRIu32 " phys %" PRIu32,
+		freq, plat.timer.freq_hz ? "clock-frequency" : "CNTFRQ", plat.timer.intid_hyp,
 		plat.timer.intid_virt, plat.timer.intid_phys);
 	pr_info("cpus: %u in /cpus", plat.nr_cpus);
 }
 
 void hyp_main(const void *fdt)
 {
-	struct diag d = { "" };
+	struct diag d = {""};
 	int err = platform_discover(fdt, &plat, &d);
 
 	console_setup();
-	pr_info("Bulkhead %s starting on cpu0 (MPIDR 0x%" PRIx32 ")", BULKHEAD_VERSION, this_cpu()->mpidr);
-	pr_info("image: 0x%llx-0x%llx, pool %llu KiB at 0x%llx", (unsigned long long)hyp_image.start,
-		(unsigned long long)(hyp_image.end - 1),
+	pr_info("Bulkhead %s starting on cpu0 (MPIDR 0x%" PRIx32 ")", BULKHEAD_VERSION,
+		this_cpu()->mpidr);
+	pr_info("image: 0x%llx-0x%llx, pool %llu KiB at 0x%llx",
+		(unsigned long long)hyp_image.start, (unsigned long long)(hyp_image.end - 1),
 		(unsigned long long)((hyp_image.pool_end - hyp_image.pool_start) >> 10),
 		(unsigned long long)hyp_image.pool_start);
-	pr_info("dtb: 0x%llx (%u bytes)", (unsigned long long)(uintptr_t)fdt,
-		(unsigned)fdt_totalsize(fdt));
+	pr_info("dtb: 0x%llx (%zu bytes)", (unsigned long long)(uintptr_t)fdt, dt_size(fdt));
 	if (err) {
 		pr_err("%s", d.msg);
 		stop_boot("the device tree does not describe a usable platform");

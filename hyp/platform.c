@@ -386,11 +386,9 @@ static int find_psci(const void *fdt, struct platform *p, struct diag *d)
 
 int platform_discover(const void *fdt, struct platform *p, struct diag *d)
 {
-	struct plat_region dtb = p->dtb; /* the caller's, possibly filled already */
 	int ret, uart = -1, gic = -1;
 
 	memset(p, 0, sizeof(*p));
-	p->dtb = dtb;
 	if (d)
 		d->msg[0] = '\0';
 

@@ -57,7 +57,7 @@ struct platform {
 	} cpus[PLAT_MAX_CPUS];
 	unsigned nr_cpus;
 
-	struct plat_region dtb; /* where the DTB itself lives (filled by the caller) */
+	struct plat_region dtb; /* where the DTB itself lives (filled by the caller afterwards) */
 };
 
 /* Fills p from the flattened device tree fdt. Returns 0, or a negative errno (-EINVAL, -ENOENT,
@@ -66,7 +66,7 @@ struct platform {
  * header valid, /memory present with non-empty banks, /chosen/stdout-path resolves to a PL011, a
  * GICv2 with all four regions and the maintenance interrupt, an "arm,armv7-timer" with its four
  * PPIs, PSCI (optional: conduit NONE if absent), and /cpus with at most PLAT_MAX_CPUS cpu nodes.
- * Everything but p->dtb is reset first. The console is discovered first: after a later failure,
+ * Everything is reset first. The console is discovered first: after a later failure,
  * p->uart.reg.size != 0 means that UART can print d->msg. */
 int platform_discover(const void *fdt, struct platform *p, struct diag *d);
 

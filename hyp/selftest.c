@@ -1,11 +1,11 @@
 /* Boot self-tests selected by /chosen/bulkhead,selftest (see selftest.h). */
 #include "hyp/selftest.h"
 
-#include <libfdt.h>
 #include <string.h>
 
 #include "hyp/boot.h"
 #include "hyp/console.h"
+#include "hyp/dt.h"
 #include "hyp/layout.h"
 
 #define SELFTEST_PROP "bulkhead,selftest"
@@ -43,18 +43,18 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
-	{ "hyp-undef", st_hyp_undef },
-	{ "hyp-stack-overflow", st_stack_overflow },
-	{ "hyp-data-abort", st_hyp_data_abort },
+	{"hyp-undef", st_hyp_undef},
+	{"hyp-stack-overflow", st_stack_overflow},
+	{"hyp-data-abort", st_hyp_data_abort},
 };
 
 void selftest_run(const void *fdt)
 {
-	int chosen = fdt_path_offset(fdt, "/chosen");
-	int n = chosen < 0 ? 0 : fdt_stringlist_count(fdt, chosen, SELFTEST_PROP);
+	int chosen = dt_node(fdt, "/chosen");
+	unsigned n = chosen < 0 ? 0 : dt_string_count(fdt, chosen, SELFTEST_PROP);
 
-	for (int i = 0; i < n; i++) {
-		const char *name = fdt_stringlist_get(fdt, chosen, SELFTEST_PROP, i, NULL);
+	for (unsigned i = 0; i < n; i++) {
+		const char *name = dt_string_at(fdt, chosen, SELFTEST_PROP, i);
 		size_t t;
 
 		for (t = 0; t < ARRAY_SIZE(tests); t++)

@@ -42,7 +42,12 @@ machine="virt,virtualization=on,dtb-randomness=off$mopts"
 args=(-cpu cortex-a15 -smp "$smp" -m "$mem" -nographic -nic none -no-reboot)
 
 if [ -n "$dump" ]; then
-	exec qemu-system-arm -M "$machine,dumpdtb=$dump" "${args[@]}" >/dev/null
+	# QEMU reports a successful dump on stderr; show its output only when it fails.
+	if ! err=$(qemu-system-arm -M "$machine,dumpdtb=$dump" "${args[@]}" 2>&1 </dev/null); then
+		echo "$err" >&2
+		exit 1
+	fi
+	exit 0
 fi
 
 args+=(-kernel "$image")
