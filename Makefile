@@ -23,7 +23,8 @@ HYP_ASM := boot/entry.S boot/vectors.S
 HYP_SRC := \
 	hyp/boot.c hyp/main.c hyp/console.c hyp/fmt.c hyp/diag.c hyp/panic.c hyp/irq.c \
 	hyp/percpu.c hyp/smp.c hyp/selftest.c hyp/platform.c hyp/dt.c \
-	mm/palloc.c mm/pgtable.c mm/lpae.c mm/hyp_map.c mm/cache.c \
+	mm/palloc.c mm/pgtable.c mm/lpae.c mm/hyp_map.c mm/cache.c mm/stage2.c \
+	mm/stage2_selftest.c \
 	vmid/vmid.c \
 	drivers/pl011.c drivers/gic.c drivers/timer.c drivers/psci_fw.c
 
@@ -32,7 +33,7 @@ TARGET_ARCH := -mcpu=cortex-a15 -marm -mfloat-abi=soft
 TARGET_CFLAGS := -std=gnu11 $(TARGET_ARCH) -ffreestanding -fno-common -fpie \
 	-mno-unaligned-access -fstack-protector-strong -O2 -g $(WARN) -Wconversion \
 	-Wsign-conversion -I. -isystem $(LIBFDT_DIR)/include -DBULKHEAD_VERSION='"$(VERSION)"' -MMD -MP
-TARGET_ASFLAGS := $(TARGET_ARCH) -I. -D__ASSEMBLER__ -g -MMD -MP
+TARGET_ASFLAGS := $(TARGET_ARCH) -I. -I$(B)/include -D__ASSEMBLER__ -g -MMD -MP
 TARGET_LDFLAGS := $(TARGET_ARCH) -nostartfiles -nostdlib -Wl,-pie -Wl,--no-dynamic-linker \
 	-Wl,-z,noexecstack -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
@@ -52,7 +53,14 @@ $(B)/hyp/%.o: %.c $(DEPS_STAMP)
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(TCC) $(TARGET_CFLAGS) -c $< -o $@
 
-$(B)/hyp/%.o: %.S $(DEPS_STAMP)
+# Struct offsets for assembly (see boot/asm-offsets.c).
+$(B)/include/asm-offsets.h: boot/asm-offsets.c hyp/percpu.h $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(TCC) $(TARGET_CFLAGS) -MF $@.d -S $< -o $@.s
+	$(Q){ echo "/* Generated from boot/asm-offsets.c: do not edit. */"; \
+	  sed -n 's/.*->\([A-Z0-9_]*\) #\{0,1\}\([0-9-]*\).*/#define \1 \2/p' $@.s; } > $@
+
+$(B)/hyp/%.o: %.S $(B)/include/asm-offsets.h $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  AS      $<")
 	$(Q)$(TCC) $(TARGET_ASFLAGS) -c $< -o $@

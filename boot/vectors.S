@@ -8,8 +8,19 @@
  * never uses; this path never returns to a guest).
  *
  * IRQs taken in HYP save the caller-saved registers, ELR_hyp and SPSR, call hyp_irq() and return.
+ *
+ * Probe guests (hyp/probe.h): probe_enter saves the callee-saved registers on the HYP stack,
+ * records sp in this CPU's struct percpu and ERETs to PL1. SP_hyp is banked, so when the guest
+ * traps the HYP stack is exactly as probe_enter left it; the trap vector sees probe_sp set,
+ * records HSR and returns the guest's r0 to probe_enter's caller.
  */
+#include "asm-offsets.h"
 #include "hyp/exception.h"
+
+#define PSR_MODE_SVC 0x13
+#define PSR_F (1 << 6)
+#define PSR_I (1 << 7)
+#define PSR_A (1 << 8)
 
 .macro fatal_entry vec
 	mcr	p15, 0, sp, c13, c0, 4		@ TPIDRPRW = faulting sp
@@ -46,7 +57,21 @@ vec_undef:	fatal_entry HYP_VEC_UNDEF
 vec_svc:	fatal_entry HYP_VEC_SVC
 vec_pabt:	fatal_entry HYP_VEC_PABT
 vec_dabt:	fatal_entry HYP_VEC_DABT
-vec_trap:	fatal_entry HYP_VEC_TRAP	@ no guests yet: any trap is unexpected
+vec_trap:
+	push	{r1, r2}
+	mrc	p15, 4, r1, c13, c0, 2		@ HTPIDR: struct percpu
+	ldr	r2, [r1, #PERCPU_PROBE_SP]
+	cmp	r2, #0
+	beq	1f
+	mov	sp, r2
+	mov	r2, #0
+	str	r2, [r1, #PERCPU_PROBE_SP]
+	mrc	p15, 4, r2, c5, c2, 0		@ HSR
+	str	r2, [r1, #PERCPU_PROBE_HSR]
+	add	sp, sp, #4
+	pop	{r4-r11, pc}			@ guest r0 is the return value
+1:	pop	{r1, r2}
+	fatal_entry HYP_VEC_TRAP		@ no partitions yet: any other trap is unexpected
 vec_fiq:	fatal_entry HYP_VEC_FIQ
 
 vec_irq:
@@ -60,3 +85,28 @@ vec_irq:
 	msr	spsr_cxsf, r1
 	pop	{r0-r3, r12, lr}
 	eret
+
+/* uint32_t probe_enter(uintptr_t entry, uint32_t a0, uint32_t a1) */
+	.global	probe_enter
+probe_enter:
+	push	{r4-r11, lr}
+	sub	sp, sp, #4			@ 10 words: sp stays 8-byte aligned
+	mrc	p15, 4, r3, c13, c0, 2
+	str	sp, [r3, #PERCPU_PROBE_SP]
+	msr	elr_hyp, r0
+	mov	r3, #(PSR_MODE_SVC | PSR_A | PSR_I | PSR_F)
+	msr	spsr_cxsf, r3
+	mov	r0, r1
+	mov	r1, r2
+	eret
+
+/* Guest-side probe code, run at PL1 with stage 1 off (see hyp/probe.h). */
+	.align	5
+	.global	probe_guest_read
+probe_guest_read:
+	ldr	r0, [r0]
+	hvc	#0
+	.global	probe_guest_write
+probe_guest_write:
+	str	r1, [r0]
+	hvc	#0

@@ -17,7 +17,7 @@
 #define GICD_SGIR 0xf00
 #define GICD_CTLR_ENABLE 0x1u
 #define GICD_TYPER_ITLINES(t) (((t)&0x1fu) + 1) /* in units of 32 lines */
-#define GICD_SGIR_OTHERS (1u << 24)             /* TargetListFilter = 01 */
+#define GICD_SGIR_OTHERS (1u << 24)		/* TargetListFilter = 01 */
 
 /* CPU interface (4.4) */
 #define GICC_CTLR 0x0000

@@ -16,7 +16,7 @@
 struct gic_info {
 	unsigned nr_lines; /* interrupt lines the distributor implements (ITLinesNumber) */
 	unsigned nr_lrs;   /* list registers (GICH_VTR.ListRegs + 1) */
-	uint32_t iidr;     /* GICD_IIDR */
+	uint32_t iidr;	   /* GICD_IIDR */
 };
 
 /* Distributor setup on the boot CPU: everything disabled and inactive, SPIs routed to CPU 0. */

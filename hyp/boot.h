@@ -20,6 +20,9 @@ void boot_fail(unsigned code) __noreturn;
 /* The C boot sequence after the MMU is on (hyp/main.c). */
 void hyp_main(const void *fdt) __noreturn;
 
+/* The platform discovered at boot (valid once hyp_main has printed its summary). */
+const struct platform *hyp_platform(void);
+
 extern struct image_layout hyp_image;
 extern struct palloc hyp_pool;
 

@@ -8,7 +8,7 @@
 #include "hyp/spinlock.h"
 
 static spinlock_t console_lock = SPINLOCK_INIT;
-static console_putc_fn out;       /* guarded by console_lock */
+static console_putc_fn out;		/* guarded by console_lock */
 static char early[CONSOLE_EARLY_BYTES]; /* lines before the UART is known; guarded by the lock */
 static size_t early_len;
 static size_t early_lost;

@@ -18,12 +18,18 @@
 #include "hyp/selftest.h"
 #include "hyp/smp.h"
 #include "mm/hyp_map.h"
+#include "mm/stage2.h"
 
 #ifndef BULKHEAD_VERSION
 #define BULKHEAD_VERSION "unknown"
 #endif
 
 static struct platform plat;
+
+const struct platform *hyp_platform(void)
+{
+	return &plat;
+}
 
 /* Maps a device region the hypervisor drives; on failure the line names the node. */
 static int map_device(const char *what, const char *path, const struct plat_region *r)
@@ -119,6 +125,10 @@ void hyp_main(const void *fdt)
 		pr_info("all %u CPUs online", online);
 	else
 		pr_warn("%u of %u CPUs online", online, plat.nr_cpus);
+
+	err = stage2_global_init(&hyp_pool, VMID_BITS_MAX, online);
+	if (err)
+		stop_boot("cannot set up the VMID allocator");
 
 	selftest_run(fdt);
 	pr_info("boot complete");

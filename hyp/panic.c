@@ -14,7 +14,7 @@
 #include "hyp/percpu.h"
 #include "hyp/sysreg.h"
 
-#define HSR_EC_SHIFT 26 /* HSR.EC, B3.13.6 */
+#define HSR_EC_SHIFT 26	       /* HSR.EC, B3.13.6 */
 #define PANIC_STOP_WAIT_MS 100 /* how long to wait for other CPUs to acknowledge the stop */
 
 static atomic_bool panicking;
@@ -135,8 +135,7 @@ void hyp_fatal_exception(struct hyp_frame *f, unsigned vec)
 	for (unsigned i = 0; i < 12; i += 4)
 		pr_err("  r%-2u 0x%08" PRIx32 " r%-2u 0x%08" PRIx32 " r%-2u 0x%08" PRIx32
 		       " r%-2u 0x%08" PRIx32,
-		       i, f->r[i], i + 1,
-		       f->r[i + 1], i + 2, f->r[i + 2], i + 3, f->r[i + 3]);
+		       i, f->r[i], i + 1, f->r[i + 1], i + 2, f->r[i + 2], i + 3, f->r[i + 3]);
 	pr_err("  r12 0x%08" PRIx32 " sp  0x%08" PRIx32 " lr  0x%08" PRIx32 " spsr 0x%08" PRIx32,
 	       f->r[12], f->sp, f->lr, f->spsr);
 	if (vec == HYP_VEC_DABT && in_guard_page(sysreg_read32(HDFAR), &guard_cpu))

@@ -14,10 +14,12 @@
 #include "hyp/types.h"
 
 struct percpu {
-	unsigned cpu;     /* logical index: 0 = boot CPU */
-	uint32_t mpidr;   /* affinity bits */
+	unsigned cpu;	/* logical index: 0 = boot CPU */
+	uint32_t mpidr; /* affinity bits */
 	atomic_bool online;
-	uint64_t irqs;    /* IRQs taken in HYP on this CPU */
+	uint64_t irqs;	    /* IRQs taken in HYP on this CPU */
+	uint32_t probe_sp;  /* HYP sp to resume at when a probe guest traps; 0: none running */
+	uint32_t probe_hsr; /* HSR of the trap that ended the last probe */
 };
 _Static_assert(sizeof(struct percpu) <= HYP_PERCPU_SIZE, "struct percpu outgrew its slot");
 

@@ -7,6 +7,7 @@
 #include "hyp/console.h"
 #include "hyp/dt.h"
 #include "hyp/layout.h"
+#include "mm/stage2_selftest.h"
 
 #define SELFTEST_PROP "bulkhead,selftest"
 
@@ -39,6 +40,11 @@ static void st_hyp_data_abort(void)
 	(void)*(volatile uint32_t *)(uintptr_t)hyp_image.end;
 }
 
+static void st_stage2(void)
+{
+	stage2_selftest(hyp_platform());
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -46,6 +52,8 @@ static const struct {
 	{"hyp-undef", st_hyp_undef},
 	{"hyp-stack-overflow", st_stack_overflow},
 	{"hyp-data-abort", st_hyp_data_abort},
+	{"stage2", st_stage2},
+	{"vmid-rollover", vmid_rollover_selftest},
 };
 
 void selftest_run(const void *fdt)

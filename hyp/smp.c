@@ -34,15 +34,15 @@ static bool start_cpu(unsigned idx, uint32_t mpidr)
 
 	int32_t r = psci_fw_cpu_on(mpidr, (uintptr_t)secondary_entry, idx);
 	if (r != PSCI_SUCCESS) {
-		pr_err("cpu%u (MPIDR 0x%" PRIx32 "): PSCI CPU_ON failed: %s (%" PRId32 ")", idx, mpidr,
-		       psci_strerror(r), r);
+		pr_err("cpu%u (MPIDR 0x%" PRIx32 "): PSCI CPU_ON failed: %s (%" PRId32 ")", idx,
+		       mpidr, psci_strerror(r), r);
 		return false;
 	}
 	uint64_t deadline = timer_now() + timer_ms(SMP_ONLINE_TIMEOUT_MS);
 	while (!atomic_load_explicit(&pc->online, memory_order_acquire)) {
 		if (timer_now() > deadline) {
-			pr_err("cpu%u (MPIDR 0x%" PRIx32 "): did not come online within %u ms", idx, mpidr,
-			       SMP_ONLINE_TIMEOUT_MS);
+			pr_err("cpu%u (MPIDR 0x%" PRIx32 "): did not come online within %u ms", idx,
+			       mpidr, SMP_ONLINE_TIMEOUT_MS);
 			return false;
 		}
 		wfe();
@@ -61,7 +61,8 @@ unsigned smp_boot(const struct platform *p)
 		if (p->cpus[i].mpidr == self)
 			continue;
 		if (idx >= HYP_MAX_CPUS) {
-			pr_err("cpu MPIDR 0x%" PRIx32 ": more than HYP_MAX_CPUS (%u) CPUs, not started",
+			pr_err("cpu MPIDR 0x%" PRIx32
+			       ": more than HYP_MAX_CPUS (%u) CPUs, not started",
 			       p->cpus[i].mpidr, HYP_MAX_CPUS);
 			continue;
 		}

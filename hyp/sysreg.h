@@ -56,8 +56,8 @@
 #define HTPIDR CP15_32(4, c13, c0, 2)
 
 /* Address translation (B4.2.6): stage 1+2 as the non-secure PL1 guest would see it */
-#define ATS12NSOPR CP15_32(4, c7, c8, 4)
-#define ATS12NSOPW CP15_32(4, c7, c8, 5)
+#define ATS12NSOPR CP15_32(0, c7, c8, 4)
+#define ATS12NSOPW CP15_32(0, c7, c8, 5)
 #define ATS1HR CP15_32(4, c7, c8, 0)
 #define PAR64 CP15_64(0, c7)
 

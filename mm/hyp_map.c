@@ -77,7 +77,7 @@ int hyp_map(paddr_t pa, uint64_t size, unsigned perm, enum pgt_mem mem)
 {
 	paddr_t start = ALIGN_DOWN(pa, PAGE_SIZE);
 	uint64_t len = ALIGN_UP(pa + size, PAGE_SIZE) - start;
-	struct pgt_attrs attrs = { .perm = (uint8_t)perm, .mem = (uint8_t)mem };
+	struct pgt_attrs attrs = {.perm = (uint8_t)perm, .mem = (uint8_t)mem};
 
 	if (size == 0 || start + len > ((uint64_t)1 << HYP_IA_BITS))
 		return -ERANGE;

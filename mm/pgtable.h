@@ -67,7 +67,8 @@ enum pgt_kind {
 	PGT_LEAF,   /* block (levels 1, 2) or page (level 3) */
 };
 
-/* Descriptor encoding of one table flavour. All functions are pure. */
+/* Descriptor encoding of one table flavour. All functions are pure. The walker writes 0 for an
+ * absent entry (and a zeroed page is an all-absent table), so 0 must decode as PGT_ABSENT. */
 struct pgt_fmt {
 	const char *name;
 	enum pgt_kind (*kind)(uint64_t pte, unsigned level);
@@ -76,6 +77,9 @@ struct pgt_fmt {
 	paddr_t (*out_addr)(uint64_t pte, unsigned level); /* next table or output address */
 	struct pgt_attrs (*leaf_attrs)(uint64_t pte, unsigned level);
 	unsigned first_block_level; /* smallest level number holding blocks (1 = 1 GiB blocks ok) */
+	/* Whether the format can express attrs (perm bits and mem already range-checked by the
+	 * walker); pgt_map/pgt_set_attrs return -EINVAL otherwise. NULL: every combination is. */
+	bool (*attrs_ok)(struct pgt_attrs attrs);
 };
 
 /* Memory interface: where table pages come from and how the walker reaches them. */
@@ -132,14 +136,19 @@ int pgt_init(struct pgt *t, const struct pgt_fmt *fmt, const struct pgt_mm *mm, 
 /* Frees every table page including the root. Does not invalidate TLBs (the owner does, once). */
 void pgt_destroy(struct pgt *t);
 
-/* Reserves up to n pages (n <= PGT_CACHE_MAX) in the cache from mm. -ENOMEM if the pool runs
- * dry (pages already taken stay in the cache). */
+/* Reserves up to n pages in the cache from mm; n above PGT_CACHE_MAX counts as PGT_CACHE_MAX, so
+ * pgt_pages_needed()'s result can be passed as is. -ENOMEM if the pool runs dry (pages already
+ * taken stay in the cache). */
 int pgt_cache_topup(struct pgt_cache *c, const struct pgt_mm *mm, unsigned n);
 /* Returns every cached page to mm. */
 void pgt_cache_drain(struct pgt_cache *c, const struct pgt_mm *mm);
 
 /* Worst-case number of table pages that pgt_map/pgt_unmap/pgt_set_attrs on a range may need,
- * computed from the range alone (no walk), so the caller can top up before taking its lock. */
+ * computed from the range alone (no walk), so the caller can top up before taking its lock.
+ * It assumes a PA that allows no blocks, so for ranges over a few tens of MiB it exceeds
+ * PGT_CACHE_MAX, while a map whose IA and PA allow blocks needs few pages (about one per GiB
+ * touched, plus two at the edges): the operation then fits a full cache. On -ENOMEM, repeat it
+ * in smaller pieces. */
 unsigned pgt_pages_needed(const struct pgt *t, uint64_t ia, uint64_t size);
 
 /* Maps [ia, ia+size) to [pa, pa+size). ia, pa, size must be page aligned and size > 0; the range
@@ -150,7 +159,8 @@ int pgt_map(struct pgt *t, struct pgt_cache *c, uint64_t ia, paddr_t pa, uint64_
 	    struct pgt_attrs attrs, unsigned flags);
 
 /* Unmaps [ia, ia+size); holes in the range are fine. Blocks partly covered are split (needs cache
- * pages). Emptied tables are freed. Returns 0, -EINVAL, -ERANGE, -ENOMEM. */
+ * pages; c may be NULL when none is needed). Emptied tables are freed. Returns 0, -EINVAL,
+ * -ERANGE, -ENOMEM. */
 int pgt_unmap(struct pgt *t, struct pgt_cache *c, uint64_t ia, uint64_t size);
 
 /* Changes the attributes of every mapped leaf in [ia, ia+size), splitting blocks at the edges.
