@@ -37,7 +37,7 @@
 
 /* Test IPAs: guest-physical addresses of a partition that does not exist, below 4 GiB so a
  * 32-bit VA reaches them with stage 1 off. They say nothing about the board. */
-#define T_RAM_IPA 0x80000000ull /* 512 MiB, 2 MiB aligned: blocks */
+#define T_RAM_IPA GiB(2) /* 512 MiB, 2 MiB aligned: blocks */
 #define T_RAM_SIZE MiB(512)
 #define T_RO_IPA 0xa0000000ull /* 64 KiB read-only, PA not block aligned: pages */
 #define T_RO_SIZE KiB(64)
