@@ -19,10 +19,12 @@ DEPS_STAMP := $(B)/deps/.stamp-v1
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 # --- hypervisor image -------------------------------------------------------------------------
-HYP_ASM := boot/entry.S boot/vectors.S
+HYP_ASM := boot/entry.S boot/vectors.S boot/vfp.S
 HYP_SRC := \
 	hyp/boot.c hyp/main.c hyp/console.c hyp/fmt.c hyp/diag.c hyp/panic.c hyp/irq.c \
-	hyp/percpu.c hyp/smp.c hyp/selftest.c hyp/platform.c hyp/dt.c \
+	hyp/percpu.c hyp/smp.c hyp/selftest.c hyp/platform.c hyp/dt.c hyp/probe.c hyp/vcpu.c \
+	hyp/config.c hyp/partition.c hyp/sched.c hyp/trap.c hyp/hypercall.c hyp/psci.c hyp/fault.c \
+	hyp/vfp.c hyp/mmio.c \
 	mm/palloc.c mm/pgtable.c mm/lpae.c mm/hyp_map.c mm/cache.c mm/stage2.c \
 	mm/stage2_selftest.c \
 	vmid/vmid.c \
@@ -39,7 +41,12 @@ TARGET_LDFLAGS := $(TARGET_ARCH) -nostartfiles -nostdlib -Wl,-pie -Wl,--no-dynam
 
 HYP_OBJ := $(patsubst %.S,$(B)/hyp/%.o,$(HYP_ASM)) $(patsubst %.c,$(B)/hyp/%.o,$(HYP_SRC))
 
-all: $(B)/bulkhead.bin
+all: $(B)/bulkhead.bin guests
+
+# Bare-metal test guests (guests/guests.mk: GUEST_BINS).
+include guests/guests.mk
+.PHONY: guests
+guests: $(GUEST_BINS)
 
 $(DEPS_STAMP): scripts/deps.sh
 	$(Q)scripts/deps.sh
@@ -54,7 +61,7 @@ $(B)/hyp/%.o: %.c $(DEPS_STAMP)
 	$(Q)$(TCC) $(TARGET_CFLAGS) -c $< -o $@
 
 # Struct offsets for assembly (see boot/asm-offsets.c).
-$(B)/include/asm-offsets.h: boot/asm-offsets.c hyp/percpu.h $(DEPS_STAMP)
+$(B)/include/asm-offsets.h: boot/asm-offsets.c hyp/percpu.h hyp/vcpu.h $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(TCC) $(TARGET_CFLAGS) -MF $@.d -S $< -o $@.s
 	$(Q){ echo "/* Generated from boot/asm-offsets.c: do not edit. */"; \
@@ -86,12 +93,13 @@ HOST_CFLAGS := -std=gnu11 -DBULKHEAD_HOST $(WARN) -g -O1 -fsanitize=address,unde
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -I. -MMD -MP
 HOST_LIBS := -lcmocka -lfdt -lpthread
 
-UNIT_TESTS := fmt platform pgtable palloc vmid
+UNIT_TESTS := fmt platform pgtable palloc vmid mmio
 UNIT_fmt := tests/unit/test_fmt.c hyp/fmt.c hyp/diag.c
 UNIT_platform := tests/unit/test_platform.c hyp/platform.c hyp/dt.c hyp/fmt.c hyp/diag.c
 UNIT_pgtable := tests/unit/test_pgtable.c mm/pgtable.c mm/lpae.c tests/unit/fake_mm.c
 UNIT_palloc := tests/unit/test_palloc.c mm/palloc.c
 UNIT_vmid := tests/unit/test_vmid.c vmid/vmid.c
+UNIT_mmio := tests/unit/test_mmio.c hyp/mmio.c
 
 $(B)/host/%.o: %.c $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -131,6 +139,7 @@ test: deps
 	$(Q)tests/run-all.sh $(B) $(UNIT_BINS)
 
 clean:
-	rm -rf $(B)/hyp $(B)/host $(B)/bulkhead.* $(B)/linker.lds $(B)/qemu $(B)/dtb
+	rm -rf $(B)/hyp $(B)/host $(B)/bulkhead.* $(B)/linker.lds $(B)/qemu $(B)/dtb $(B)/guests \
+		$(B)/include
 
 -include $(shell find $(B)/hyp $(B)/host -name '*.d' 2>/dev/null)

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "hyp/percpu.h"
+#include "hyp/vcpu.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %0\"" ::"i"(val))
 
@@ -11,6 +12,9 @@ void asm_offsets(void);
 
 void asm_offsets(void)
 {
-	DEFINE(PERCPU_PROBE_SP, offsetof(struct percpu, probe_sp));
-	DEFINE(PERCPU_PROBE_HSR, offsetof(struct percpu, probe_hsr));
+	DEFINE(PERCPU_GUEST_REGS, offsetof(struct percpu, guest_regs));
+	DEFINE(VREGS_SP_USR, offsetof(struct vcpu_regs, sp_usr));
+	DEFINE(VREGS_LR_USR, offsetof(struct vcpu_regs, lr_usr));
+	DEFINE(VREGS_PC, offsetof(struct vcpu_regs, pc));
+	DEFINE(VREGS_CPSR, offsetof(struct vcpu_regs, cpsr));
 }

@@ -9,15 +9,19 @@
  *
  * IRQs taken in HYP save the caller-saved registers, ELR_hyp and SPSR, call hyp_irq() and return.
  *
- * Probe guests (hyp/probe.h): probe_enter saves the callee-saved registers on the HYP stack,
- * records sp in this CPU's struct percpu and ERETs to PL1. SP_hyp is banked, so when the guest
- * traps the HYP stack is exactly as probe_enter left it; the trap vector sees probe_sp set,
- * records HSR and returns the guest's r0 to probe_enter's caller.
+ * World switch (KVM-style "run until exit"): guest_enter(regs) saves the HYP callee-saved
+ * registers on the HYP stack, records regs in this CPU's struct percpu, loads the guest's
+ * registers and ERETs. SP_hyp is banked, so when the guest takes an exception to HYP (the trap
+ * slot, or an IRQ whose SPSR mode is not HYP) the HYP stack is exactly as guest_enter left it:
+ * guest_exit stores the guest registers back into regs and returns the vector slot to
+ * guest_enter's caller, which handles the exit in C (hyp/trap.c).
  */
 #include "asm-offsets.h"
 #include "hyp/exception.h"
 
 #define PSR_MODE_SVC 0x13
+#define PSR_MODE_MASK 0x1f
+#define PSR_MODE_HYP 0x1a
 #define PSR_F (1 << 6)
 #define PSR_I (1 << 7)
 #define PSR_A (1 << 8)
@@ -36,6 +40,25 @@
 	bic	sp, sp, #7			@ AAPCS: 8-byte aligned stack at calls
 	bl	hyp_fatal_exception
 	b	.
+.endm
+
+/* Stores the guest's registers into the struct vcpu_regs at r0 (guest r0, r1 on the stack),
+ * clears percpu->guest_regs, and leaves sp where guest_enter pushed its frame. */
+.macro save_guest_regs
+	add	r1, r0, #8
+	stm	r1, {r2-r12}			@ r2-r12
+	pop	{r1, r2}
+	stm	r0, {r1, r2}			@ r0, r1
+	mrs	r1, sp_usr
+	str	r1, [r0, #VREGS_SP_USR]
+	str	lr, [r0, #VREGS_LR_USR]		@ LR in HYP mode is the guest's LR_usr
+	mrs	r1, elr_hyp
+	str	r1, [r0, #VREGS_PC]
+	mrs	r1, spsr
+	str	r1, [r0, #VREGS_CPSR]
+	mrc	p15, 4, r1, c13, c0, 2
+	mov	r2, #0
+	str	r2, [r1, #PERCPU_GUEST_REGS]
 .endm
 
 	.text
@@ -58,23 +81,25 @@ vec_svc:	fatal_entry HYP_VEC_SVC
 vec_pabt:	fatal_entry HYP_VEC_PABT
 vec_dabt:	fatal_entry HYP_VEC_DABT
 vec_trap:
-	push	{r1, r2}
-	mrc	p15, 4, r1, c13, c0, 2		@ HTPIDR: struct percpu
-	ldr	r2, [r1, #PERCPU_PROBE_SP]
-	cmp	r2, #0
-	beq	1f
-	mov	sp, r2
-	mov	r2, #0
-	str	r2, [r1, #PERCPU_PROBE_SP]
-	mrc	p15, 4, r2, c5, c2, 0		@ HSR
-	str	r2, [r1, #PERCPU_PROBE_HSR]
-	add	sp, sp, #4
-	pop	{r4-r11, pc}			@ guest r0 is the return value
-1:	pop	{r1, r2}
-	fatal_entry HYP_VEC_TRAP		@ no partitions yet: any other trap is unexpected
+	push	{r0, r1}
+	mrc	p15, 4, r0, c13, c0, 2		@ HTPIDR: struct percpu
+	ldr	r0, [r0, #PERCPU_GUEST_REGS]
+	cmp	r0, #0
+	bne	guest_exit_trap
+	pop	{r0, r1}
+	fatal_entry HYP_VEC_TRAP		@ no guest was running: a trap from HYP itself
 vec_fiq:	fatal_entry HYP_VEC_FIQ
 
 vec_irq:
+	push	{r0, r1}
+	mrs	r0, spsr
+	and	r0, r0, #PSR_MODE_MASK
+	cmp	r0, #PSR_MODE_HYP
+	beq	1f
+	mrc	p15, 4, r0, c13, c0, 2
+	ldr	r0, [r0, #PERCPU_GUEST_REGS]
+	b	guest_exit_irq
+1:	pop	{r0, r1}
 	push	{r0-r3, r12, lr}
 	mrs	r0, elr_hyp
 	mrs	r1, spsr
@@ -86,19 +111,31 @@ vec_irq:
 	pop	{r0-r3, r12, lr}
 	eret
 
-/* uint32_t probe_enter(uintptr_t entry, uint32_t a0, uint32_t a1) */
-	.global	probe_enter
-probe_enter:
-	push	{r4-r11, lr}
-	sub	sp, sp, #4			@ 10 words: sp stays 8-byte aligned
-	mrc	p15, 4, r3, c13, c0, 2
-	str	sp, [r3, #PERCPU_PROBE_SP]
-	msr	elr_hyp, r0
-	mov	r3, #(PSR_MODE_SVC | PSR_A | PSR_I | PSR_F)
-	msr	spsr_cxsf, r3
-	mov	r0, r1
-	mov	r1, r2
+/* unsigned guest_enter(struct vcpu_regs *regs) */
+	.global	guest_enter
+guest_enter:
+	push	{r4-r12, lr}			@ 10 words: sp stays 8-byte aligned
+	mrc	p15, 4, r1, c13, c0, 2
+	str	r0, [r1, #PERCPU_GUEST_REGS]
+	ldr	r1, [r0, #VREGS_SP_USR]
+	msr	sp_usr, r1
+	ldr	lr, [r0, #VREGS_LR_USR]		@ HYP mode has no LR of its own: LR is LR_usr
+	ldr	r1, [r0, #VREGS_PC]
+	msr	elr_hyp, r1
+	ldr	r1, [r0, #VREGS_CPSR]
+	msr	spsr_cxsf, r1
+	ldm	r0, {r0-r12}			@ base in the list, no writeback: r0 is loaded last
 	eret
+
+/* Entered with the guest's r0, r1 pushed and r0 = its struct vcpu_regs. */
+guest_exit_trap:
+	save_guest_regs
+	mov	r0, #HYP_VEC_TRAP
+	pop	{r4-r12, pc}
+guest_exit_irq:
+	save_guest_regs
+	mov	r0, #HYP_VEC_IRQ
+	pop	{r4-r12, pc}
 
 /* Guest-side probe code, run at PL1 with stage 1 off (see hyp/probe.h). */
 	.align	5

@@ -2,6 +2,8 @@
 #include "drivers/gic.h"
 
 #include "hyp/io.h"
+#include "hyp/layout.h"
+#include "hyp/percpu.h"
 #include "hyp/sysreg.h"
 
 /* Distributor (4.3) */
@@ -18,6 +20,7 @@
 #define GICD_CTLR_ENABLE 0x1u
 #define GICD_TYPER_ITLINES(t) (((t)&0x1fu) + 1) /* in units of 32 lines */
 #define GICD_SGIR_OTHERS (1u << 24)		/* TargetListFilter = 01 */
+#define GICD_SGIR_TARGETS_SHIFT 16
 
 /* CPU interface (4.4) */
 #define GICC_CTLR 0x0000
@@ -40,6 +43,7 @@
 
 static uintptr_t gicd, gicc, gich;
 static bool ready;
+static uint8_t cpu_if_mask[HYP_MAX_CPUS]; /* GICD_ITARGETSR bit of each logical CPU */
 
 void gic_dist_init(const struct platform *p, struct gic_info *info)
 {
@@ -77,8 +81,11 @@ void gic_cpu_init(void)
 	for (unsigned i = 0; i < GIC_FIRST_SPI; i += 4)
 		mmio_write32(gicd + GICD_IPRIORITYR + i, GIC_PRIO_DEFAULT * 0x01010101u);
 	/* The stop SGI stays enabled so panic() can halt this CPU. */
-	mmio_write32(gicd + GICD_ISENABLER, 1u << GIC_SGI_STOP);
+	mmio_write32(gicd + GICD_ISENABLER, (1u << GIC_SGI_STOP) | (1u << GIC_SGI_KICK));
 
+	/* ITARGETSR0-7 read back this interface's own bit (IHI 0048B 4.3.12): that, not the
+	 * MPIDR, is how SGIs address it. */
+	cpu_if_mask[this_cpu()->cpu] = (uint8_t)mmio_read32(gicd + GICD_ITARGETSR);
 	mmio_write32(gicc + GICC_PMR, GIC_PMR_OPEN);
 	mmio_write32(gicc + GICC_BPR, 0);
 	mmio_write32(gicc + GICC_CTLR, GICC_CTLR_ENABLE | GICC_CTLR_EOIMODE);
@@ -103,6 +110,18 @@ void gic_send_sgi_others(unsigned intid)
 {
 	dsb_ish(); /* make prior stores visible to the CPUs the SGI wakes */
 	mmio_write32(gicd + GICD_SGIR, GICD_SGIR_OTHERS | (intid & 0xfu));
+}
+
+void gic_send_sgi_one(unsigned cpu, unsigned intid)
+{
+	dsb_ish();
+	mmio_write32(gicd + GICD_SGIR,
+		     ((uint32_t)cpu_if_mask[cpu] << GICD_SGIR_TARGETS_SHIFT) | (intid & 0xfu));
+}
+
+void gic_enable_ppi(unsigned intid)
+{
+	mmio_write32(gicd + GICD_ISENABLER, 1u << (intid & 31u));
 }
 
 bool gic_ready(void)

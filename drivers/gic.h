@@ -12,6 +12,7 @@
 
 #define GIC_NR_SGIS 16
 #define GIC_SGI_STOP 0 /* hypervisor IPI: stop this CPU (panic) */
+#define GIC_SGI_KICK 1 /* hypervisor IPI: leave the guest, reschedule (hyp/sched.c) */
 
 struct gic_info {
 	unsigned nr_lines; /* interrupt lines the distributor implements (ITLinesNumber) */
@@ -33,6 +34,13 @@ void gic_deactivate(uint32_t iar);
 
 /* Sends SGI intid to every CPU except the caller. */
 void gic_send_sgi_others(unsigned intid);
+
+/* Sends SGI intid to logical CPU cpu (its GIC CPU interface number is recorded by
+ * gic_cpu_init(), as GICv2 numbers interfaces independently of MPIDR). */
+void gic_send_sgi_one(unsigned cpu, unsigned intid);
+
+/* Enables a PPI or SGI on the calling CPU's interface. */
+void gic_enable_ppi(unsigned intid);
 
 /* True once gic_dist_init() has run. */
 bool gic_ready(void);

@@ -78,3 +78,27 @@ void console_bust_lock(void)
 DEFINE_PR(pr_info, "")
 DEFINE_PR(pr_err, "error: ")
 DEFINE_PR(pr_warn, "warning: ")
+
+void console_guest_write(const char *name, const char *text, size_t n)
+{
+	char line[CONSOLE_LINE_MAX];
+
+	while (n) {
+		size_t len = (size_t)fmt_snprintf(line, sizeof(line), "[%s] ", name);
+		if (len >= sizeof(line))
+			len = sizeof(line) - 1;
+		while (n && *text != '\n' && len < sizeof(line) - 1) {
+			char c = *text++;
+			line[len++] = (c >= ' ' && c <= '~') ? c : '?';
+			n--;
+		}
+		if (n && *text == '\n') {
+			text++;
+			n--;
+		}
+		spin_lock(&console_lock);
+		emit(line, len);
+		emit("\r\n", 2);
+		spin_unlock(&console_lock);
+	}
+}

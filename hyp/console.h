@@ -27,6 +27,11 @@ void pr_err(const char *fmt, ...) __printf(1, 2);
 /* Prints one line starting with "warning: ". */
 void pr_warn(const char *fmt, ...) __printf(1, 2);
 
+/* Prints text a guest wrote, one console line per line of it, each prefixed "[name] " instead
+ * of "[bulkhead] " (so a guest cannot pass its output off as the hypervisor's). Characters other
+ * than printable ASCII are shown as '?'. */
+void console_guest_write(const char *name, const char *text, size_t n);
+
 /* For panic(): from now on lines are written without taking the lock. */
 void console_bust_lock(void);
 

@@ -479,3 +479,84 @@ const char *dt_string_at(const void *fdt, int node, const char *name, unsigned i
 		return NULL;
 	return fdt_stringlist_get(fdt, node, name, (int)index, NULL);
 }
+
+int dt_read_u64s(const void *fdt, int node, const char *name, uint64_t *out, unsigned n,
+		 struct diag *d)
+{
+	const uint32_t cells = 2 * n;
+	int len;
+	const fdt32_t *v = fdt_getprop(fdt, node, name, &len);
+
+	if (!v)
+		return dt_err(d, -ENOENT, fdt, node, "property '%s' missing", name);
+	if ((uint32_t)len != cells * DT_CELL_BYTES)
+		return dt_err(d, -EINVAL, fdt, node,
+			      "property '%s' is %d bytes, expected %u (%u cells)", name, len,
+			      (unsigned)(cells * DT_CELL_BYTES), (unsigned)cells);
+	for (unsigned i = 0; i < n; i++)
+		out[i] = read_cells(v + 2 * i, 2);
+	return 0;
+}
+
+int dt_read_phandles(const void *fdt, int node, const char *name, int *nodes, unsigned max,
+		     unsigned *count, struct diag *d)
+{
+	int len;
+	const fdt32_t *v = fdt_getprop(fdt, node, name, &len);
+
+	*count = 0;
+	if (!v)
+		return dt_err(d, -ENOENT, fdt, node, "property '%s' missing", name);
+	if ((uint32_t)len % DT_CELL_BYTES)
+		return dt_err(d, -EINVAL, fdt, node,
+			      "property '%s' is %d bytes, not a whole number of 4-byte phandles",
+			      name, len);
+	for (uint32_t i = 0; i < (uint32_t)len / DT_CELL_BYTES; i++) {
+		uint32_t phandle = fdt32_ld(&v[i]);
+		int target = fdt_node_offset_by_phandle(fdt, phandle);
+
+		if (target < 0)
+			return dt_err(d, -EINVAL, fdt, node,
+				      "property '%s' entry %u refers to phandle 0x%x, which no "
+				      "node has",
+				      name, (unsigned)i, (unsigned)phandle);
+		if (i < max)
+			nodes[i] = target;
+	}
+	*count = (uint32_t)len / DT_CELL_BYTES;
+	return 0;
+}
+
+int dt_child(const void *fdt, int node, int prev)
+{
+	return prev < 0 ? fdt_first_subnode(fdt, node) : fdt_next_subnode(fdt, prev);
+}
+
+const char *dt_name(const void *fdt, int node)
+{
+	const char *name = fdt_get_name(fdt, node, NULL);
+
+	return name ? name : "";
+}
+
+int dt_parent(const void *fdt, int node)
+{
+	return fdt_parent_offset(fdt, node);
+}
+
+const char *dt_prop_name_at(const void *fdt, int node, unsigned index)
+{
+	int off;
+
+	fdt_for_each_property_offset(off, fdt, node)
+	{
+		if (index-- == 0) {
+			const char *name = NULL;
+
+			if (!fdt_getprop_by_offset(fdt, off, &name, NULL))
+				return NULL;
+			return name;
+		}
+	}
+	return NULL;
+}

@@ -128,4 +128,30 @@ const char *dt_string_at(const void *fdt, int node, const char *name, unsigned i
  * Returns 0, -ENOENT (no /chosen, no property, or it names nothing) or -EINVAL. */
 int dt_stdout_node(const void *fdt, int *node, struct diag *d);
 
+/* Reads property name as exactly n values of two cells each (64-bit numbers, as with
+ * #address-cells = #size-cells = 2), into out[0..n). Returns 0, -ENOENT or -EINVAL (the property
+ * is not 8n bytes long). */
+int dt_read_u64s(const void *fdt, int node, const char *name, uint64_t *out, unsigned n,
+		 struct diag *d);
+
+/* Reads the phandle list property name and resolves each entry to a node offset. Stores up to max
+ * offsets in nodes and the number of entries the property has in *count (may exceed max; every
+ * entry is checked). An empty property is valid (count 0). Returns 0, -ENOENT (missing) or
+ * -EINVAL (length not a multiple of 4, or an entry naming no node). */
+int dt_read_phandles(const void *fdt, int node, const char *name, int *nodes, unsigned max,
+		     unsigned *count, struct diag *d);
+
+/* Children of node: dt_child(fdt, node, -1) is the first, dt_child(fdt, node, prev) the one after
+ * prev. Returns a negative value when there are no more (or the structure is broken). */
+int dt_child(const void *fdt, int node, int prev);
+
+/* The node's name including its unit address ("memory@10000000"); "" if unreadable. */
+const char *dt_name(const void *fdt, int node);
+
+/* The parent of node, or a negative libfdt error (for the root). */
+int dt_parent(const void *fdt, int node);
+
+/* Name of the index-th property of node, in DT order, or NULL if node has fewer properties. */
+const char *dt_prop_name_at(const void *fdt, int node, unsigned index);
+
 #endif

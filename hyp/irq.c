@@ -1,11 +1,14 @@
-/* Physical IRQs taken in HYP mode: acknowledge, dispatch, deactivate (EOImode 1). */
+/* Physical IRQs taken by HYP, from HYP mode or on a guest exit: acknowledge, dispatch,
+ * deactivate (EOImode 1). */
 #include <inttypes.h>
 
 #include "drivers/gic.h"
+#include "hyp/boot.h"
 #include "hyp/console.h"
 #include "hyp/exception.h"
 #include "hyp/panic.h"
 #include "hyp/percpu.h"
+#include "hyp/sched.h"
 
 #define GIC_INTID_MASK 0x3ffu
 #define GIC_SPURIOUS 1023u
@@ -22,5 +25,10 @@ void hyp_irq(void)
 	gic_deactivate(iar);
 	if (intid == GIC_SGI_STOP && panic_in_progress())
 		cpu_stop();
-	pr_warn("cpu%u: unexpected IRQ %" PRIu32, this_cpu()->cpu, intid);
+	else if (intid == GIC_SGI_KICK)
+		sched_kicked();
+	else if (intid == hyp_platform()->timer.intid_hyp)
+		sched_tick();
+	else
+		pr_warn("cpu%u: unexpected IRQ %" PRIu32, this_cpu()->cpu, intid);
 }

@@ -18,7 +18,7 @@
 #define HYP_CPU_REGION_SIZE (2 * HYP_GUARD_SIZE + HYP_STACK_SIZE + HYP_PANIC_STACK_SIZE)
 
 /* Page pool for translation tables and hypervisor data, carved out of the image's footprint. */
-#define HYP_POOL_SIZE 0x800000
+#define HYP_POOL_SIZE 0x1000000 /* 16 MiB: tables for a few hundred partitions */
 
 /* Codes left in r0 by boot_fail when no console is known yet (docs/porting.md). */
 #define BOOT_FAIL_NOT_HYP 1    /* not entered in HYP mode (CPSR.M != 0x1a) */

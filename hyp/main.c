@@ -15,6 +15,9 @@
 #include "hyp/dt.h"
 #include "hyp/panic.h"
 #include "hyp/percpu.h"
+#include "hyp/config.h"
+#include "hyp/partition.h"
+#include "hyp/sched.h"
 #include "hyp/selftest.h"
 #include "hyp/smp.h"
 #include "mm/hyp_map.h"
@@ -25,6 +28,12 @@
 #endif
 
 static struct platform plat;
+
+static void report_config_error(void *arg, const char *line)
+{
+	(void)arg;
+	pr_err("%s", line);
+}
 
 const struct platform *hyp_platform(void)
 {
@@ -81,6 +90,26 @@ static void print_platform(const struct gic_info *gi, uint32_t freq)
 	pr_info("cpus: %u in /cpus", plat.nr_cpus);
 }
 
+/* Parses /chosen/bulkhead, creates every valid partition and releases the schedulers. */
+static void start_partitions(const void *fdt)
+{
+	static struct config cfg; /* large: not on the stack */
+	struct config_env env = {
+		.plat = &plat,
+		.hyp = {hyp_image.start, hyp_image.end - hyp_image.start},
+		.dtb = {(uintptr_t)fdt, dt_size(fdt)},
+	};
+
+	int bad = config_parse(fdt, &env, &cfg, report_config_error, NULL);
+	if (bad < 0)
+		pr_err("partitions: /chosen/bulkhead unusable, no partition started");
+	else if (bad > 0)
+		pr_warn("partitions: %d invalid partition(s) not started", bad);
+	unsigned n = partitions_create(&cfg);
+	pr_info("partitions: %u running", n);
+	sched_start(cfg.slice_us ? cfg.slice_us : CONFIG_DEFAULT_SLICE_US);
+}
+
 void hyp_main(const void *fdt)
 {
 	struct diag d = {""};
@@ -113,6 +142,7 @@ void hyp_main(const void *fdt)
 		stop_boot("no timer frequency: neither clock-frequency nor CNTFRQ is set");
 
 	pr_info("cpu0 online in HYP mode (MPIDR 0x%" PRIx32 ")", this_cpu()->mpidr);
+	atomic_store(&this_cpu()->online, true);
 	unsigned online = 1;
 	err = psci_fw_init(&plat);
 	if (err == -ENODEV)
@@ -131,6 +161,7 @@ void hyp_main(const void *fdt)
 		stop_boot("cannot set up the VMID allocator");
 
 	selftest_run(fdt);
+	start_partitions(fdt);
 	pr_info("boot complete");
-	cpu_idle();
+	sched_run();
 }

@@ -13,13 +13,22 @@
 #include "hyp/sysreg.h"
 #include "hyp/types.h"
 
+struct vcpu;
+
 struct percpu {
 	unsigned cpu;	/* logical index: 0 = boot CPU */
 	uint32_t mpidr; /* affinity bits */
 	atomic_bool online;
-	uint64_t irqs;	    /* IRQs taken in HYP on this CPU */
-	uint32_t probe_sp;  /* HYP sp to resume at when a probe guest traps; 0: none running */
-	uint32_t probe_hsr; /* HSR of the trap that ended the last probe */
+	uint64_t irqs;	  /* IRQs taken in HYP on this CPU */
+	void *guest_regs; /* struct vcpu_regs of the guest running now; NULL in HYP (vectors.S) */
+	struct vcpu *current;	      /* vCPU whose PL1 state is loaded on this CPU (hyp/sched.c) */
+	unsigned current_epoch;	      /* current's epoch when it was loaded */
+	struct vcpu *runq;	      /* vCPUs pinned here, a ring (hyp/sched.c) */
+	struct vcpu *last;	      /* where round robin continues */
+	struct vcpu *_Atomic running; /* vCPU in (or entering) guest mode, for restart waits */
+	struct vcpu *vfp_owner;	      /* whose VFP state is in the registers (hyp/vfp.c) */
+	unsigned nr_vcpus;
+	bool need_resched;
 };
 _Static_assert(sizeof(struct percpu) <= HYP_PERCPU_SIZE, "struct percpu outgrew its slot");
 

@@ -10,9 +10,9 @@
 
 #include "hyp/types.h"
 
-/* Enters the guest at entry with r0 = a0, r1 = a1; returns the guest's r0 at the trap. The trap's
- * HSR is left in this_cpu()->probe_hsr. (boot/vectors.S) */
-uint32_t probe_enter(uintptr_t entry, uint32_t a0, uint32_t a1);
+/* Enters the guest at entry with r0 = a0, r1 = a1 through the world switch (guest_enter);
+ * returns the guest's r0 at its first trap and that trap's HSR in *hsr. */
+uint32_t probe_enter(uintptr_t entry, uint32_t a0, uint32_t a1, uint32_t *hsr);
 
 /* Guest code: r0 = *(uint32_t *)r0, then HVC. */
 void probe_guest_read(void);

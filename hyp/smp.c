@@ -18,6 +18,7 @@
 #include "hyp/console.h"
 #include "hyp/panic.h"
 #include "hyp/percpu.h"
+#include "hyp/sched.h"
 #include "mm/cache.h"
 #include "mm/hyp_map.h"
 
@@ -85,5 +86,5 @@ void boot_secondary(unsigned cpu)
 	atomic_store_explicit(&pc->online, true, memory_order_release);
 	dsb_ish();
 	sev();
-	cpu_idle();
+	sched_run();
 }

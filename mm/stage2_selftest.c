@@ -190,10 +190,7 @@ void stage2_selftest(const struct platform *p)
 
 static uint32_t run_probe(void (*code)(void), uint32_t a0, uint32_t a1, uint32_t *hsr)
 {
-	uint32_t v = probe_enter((uintptr_t)code, a0, a1);
-
-	*hsr = this_cpu()->probe_hsr;
-	return v;
+	return probe_enter((uintptr_t)code, a0, a1, hsr);
 }
 
 void vmid_rollover_selftest(void)

@@ -11,6 +11,8 @@
 #   --icount         deterministic run: -icount shift=0,sleep=off, fixed RTC
 #   --debug          halt at the first instruction with a gdb stub on :1234
 #   --machine-opts S extra -M options (e.g. gic-version=3 to see the error path)
+#   --loader FILE@ADDR  place FILE in RAM at ADDR before boot (a partition's image module; the
+#                    DT's image = <...> must name the same address), repeatable
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +24,7 @@ image="$top/build/bulkhead.bin"
 icount=0
 debug=0
 mopts=
+loaders=()
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -33,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--icount) icount=1; shift ;;
 	--debug) debug=1; shift ;;
 	--machine-opts) mopts=",$2"; shift 2 ;;
+	--loader) loaders+=(-device "loader,file=${2%@*},addr=${2##*@},force-raw=on"); shift 2 ;;
 	--) shift; break ;;
 	*) echo "qemu.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -50,7 +54,7 @@ if [ -n "$dump" ]; then
 	exit 0
 fi
 
-args+=(-kernel "$image")
+args+=(-kernel "$image" "${loaders[@]}")
 [ -z "$dtb" ] || args+=(-dtb "$dtb")
 [ $icount -eq 0 ] || args+=(-icount shift=0,sleep=off -rtc base=2024-01-01T00:00:00,clock=vm)
 [ $debug -eq 0 ] || args+=(-s -S)

@@ -5,6 +5,10 @@
 #   MACHINE_OPTS=         extra -M options
 #   DTB_EDITS=( "fdtput -r {} /intc@8000000" ... )   commands run on a copy of the DTB this
 #                         machine would get ({} = its path); any edit makes QEMU boot with -dtb
+#   PARTS=file.dts        partitions (/chosen/bulkhead, docs/bindings.md) merged into the DTB this
+#                         machine gets (scripts/mkdtb.sh); path relative to tests/qemu/
+#   PARTS_GEN="cmd"       instead of PARTS: a command that writes the .dts to stdout
+#   LOADERS=( "build/guests/hello.bin@0x49000000" ... )  images placed in RAM before boot
 #   EXPECT=( "line" ... ) substrings that must appear on the console, in this order
 #   REJECT=( "PANIC" )    substrings that must never appear
 # The scenario passes when every EXPECT line has appeared in order and no REJECT line has; QEMU
@@ -40,6 +44,7 @@ failed=0
 for scn in "${scenarios[@]}"; do
 	name=$(basename "$scn" .scn)
 	SMP=4 MEM=1024 TIMEOUT=20 MACHINE_OPTS= DTB_EDITS=() EXPECT=() REJECT=("PANIC")
+	PARTS= PARTS_GEN= LOADERS=()
 	# shellcheck disable=SC1090
 	source "$scn"
 	log="$out/$name.log"
@@ -49,9 +54,22 @@ for scn in "${scenarios[@]}"; do
 	[ -z "$MACHINE_OPTS" ] || qemu_args+=(--machine-opts "$MACHINE_OPTS")
 
 	why=
-	if [ ${#DTB_EDITS[@]} -gt 0 ]; then
+	for l in "${LOADERS[@]}"; do
+		qemu_args+=(--loader "$top/$l")
+	done
+	if [ ${#DTB_EDITS[@]} -gt 0 ] || [ -n "$PARTS$PARTS_GEN" ]; then
 		dtb="$out/$name.dtb"
 		"$top/scripts/qemu.sh" "${qemu_args[@]}" --dumpdtb "$dtb" || why="cannot dump DTB"
+		if [ -z "$why" ] && [ -n "$PARTS_GEN" ]; then
+			(cd "$top" && bash -c "$PARTS_GEN") >"$out/$name.parts.dts" || why="PARTS_GEN failed"
+			PARTS="$out/$name.parts.dts"
+		elif [ -n "$PARTS" ]; then
+			PARTS="$top/tests/qemu/$PARTS"
+		fi
+		if [ -z "$why" ] && [ -n "$PARTS" ]; then
+			"$top/scripts/mkdtb.sh" "$dtb" "$PARTS" "$dtb.new" && mv "$dtb.new" "$dtb" ||
+				why="cannot merge $PARTS into the DTB"
+		fi
 		for e in "${DTB_EDITS[@]}"; do
 			[ -n "$why" ] && break
 			bash -c "${e//\{\}/$dtb}" || why="DTB edit failed: $e"

@@ -1,0 +1,50 @@
+# Bare-metal test guests (guests/README.md), as a fragment of the top-level non-recursive Makefile.
+# The includer defines B (build directory), CROSS (toolchain prefix, e.g. arm-none-eabi-) and
+# DEPS_STAMP (a file every object depends on); Q (quiet) is optional.
+#
+# Produces $(B)/guests/<name>.elf and $(B)/guests/<name>.bin (the raw image a partition loads)
+# for each name in GUEST_NAMES; GUEST_BINS lists the images.
+
+GUEST_NAMES := hello isolation psci fault memid
+
+# IPA every guest is linked at (its partition's image IPA and entry). The one definition: passed
+# to the linker script and to C.
+GUEST_BASE ?= 0x10000000
+
+GUEST_CC := $(CROSS)gcc
+GUEST_ARCH := -mcpu=cortex-a15 -marm -mfloat-abi=soft
+# -mno-unaligned-access: with the MMU off every access is Strongly-ordered, where an unaligned
+# access faults whatever SCTLR.A says (ARM ARM A3.2.1).
+GUEST_CFLAGS := -std=gnu11 $(GUEST_ARCH) -mno-unaligned-access -ffreestanding -fno-common \
+	-nostdlib -O2 -g -Wall -Wextra -Werror -MMD -MP -I. -Iguests/common \
+	-DGUEST_BASE=$(GUEST_BASE)u
+GUEST_ASFLAGS := $(GUEST_ARCH) -g -MMD -MP -I. -Iguests/common
+GUEST_LDFLAGS := $(GUEST_ARCH) -T guests/common/guest.ld -nostartfiles -nostdlib \
+	-Wl,--defsym=GUEST_BASE=$(GUEST_BASE) -Wl,--build-id=none -Wl,--no-warn-rwx-segments
+
+GUEST_COMMON_OBJ := $(addprefix $(B)/guests/common/,crt0.o console.o exception.o runtime.o string.o)
+GUEST_BINS := $(GUEST_NAMES:%=$(B)/guests/%.bin)
+
+# guests.mk itself is a prerequisite: a flag or GUEST_BASE change rebuilds everything.
+$(B)/guests/%.o: guests/%.c guests/guests.mk $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(B)/guests/%.o: guests/%.S guests/guests.mk $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  AS      $<")
+	$(Q)$(GUEST_CC) $(GUEST_ASFLAGS) -c $< -o $@
+
+$(B)/guests/%.elf: $(B)/guests/%/main.o $(GUEST_COMMON_OBJ) guests/common/guest.ld
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_COMMON_OBJ) -lgcc
+
+$(B)/guests/%.bin: $(B)/guests/%.elf
+	$(Q)$(CROSS)objcopy -O binary $< $@
+	$(if $(Q),@echo "  IMAGE   $@ ($$(stat -c %s $@) bytes)")
+
+# The .o files are intermediates of the pattern rules; keep them for incremental builds.
+.SECONDARY: $(GUEST_COMMON_OBJ) $(GUEST_NAMES:%=$(B)/guests/%/main.o) $(GUEST_NAMES:%=$(B)/guests/%.elf)
+
+-include $(wildcard $(B)/guests/*/*.d)

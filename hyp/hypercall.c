@@ -1,0 +1,69 @@
+/* Bulkhead hypercalls (hyp/hypercall_abi.h) and the HVC route to PSCI. */
+#include "hyp/hypercall.h"
+
+#include <inttypes.h>
+
+#include "hyp/console.h"
+#include "hyp/fault.h"
+#include "hyp/hypercall_abi.h"
+#include "hyp/partition.h"
+#include "hyp/psci.h"
+#include "hyp/sched.h"
+#include "hyp/sysreg.h"
+
+/* Copies the guest's text out of its memory and prints it line by line under its name. */
+static int32_t console_write(struct vcpu *v, ipa_t ipa, uint32_t len)
+{
+	char buf[BH_CONSOLE_WRITE_MAX];
+	size_t n = len < sizeof(buf) ? len : sizeof(buf);
+	size_t done = 0;
+
+	/* Page by page: the range may span regions; each page must be guest-readable RAM. */
+	while (done < n) {
+		size_t chunk = PAGE_SIZE - ((ipa + done) & PAGE_MASK);
+		if (chunk > n - done)
+			chunk = n - done;
+		const char *src = partition_ipa_to_hyp(v->part, ipa + done, chunk, PGT_PERM_R);
+		if (!src)
+			return BH_INVALID;
+		for (size_t i = 0; i < chunk; i++)
+			buf[done + i] = src[i];
+		done += chunk;
+	}
+	console_guest_write(v->part->cfg->name, buf, n);
+	return (int32_t)n;
+}
+
+void hypercall_handle(struct vcpu *v)
+{
+	uint32_t *r = v->regs.r;
+	uint32_t fid = r[0];
+
+	if (psci_is_call(fid)) {
+		psci_handle(v);
+		return;
+	}
+	switch (fid) {
+	case BH_HVC_VERSION:
+		r[0] = BH_ABI_VERSION;
+		return;
+	case BH_HVC_PARTITION_ID:
+		r[0] = v->part->cfg->index;
+		r[1] = v->index;
+		return;
+	case BH_HVC_CONSOLE_WRITE:
+		r[0] = (uint32_t)console_write(v, r[1], r[2]);
+		return;
+	case BH_HVC_YIELD:
+		r[0] = BH_OK;
+		sched_yield();
+		return;
+	case BH_HVC_STOP:
+		pr_info("partition %s exited (code %" PRIu32 ")", v->part->cfg->name, r[1]);
+		partition_stop(v->part, "exit hypercall");
+		return;
+	default:
+		fault_raise(v, FAULT_BAD_CALL, fid, sysreg_read32(HSR), "HVC");
+		return;
+	}
+}

@@ -1,0 +1,181 @@
+/* Guest exit dispatch by HSR exception class (ARM ARM B3.13.6, table B3-21). */
+#include "hyp/trap.h"
+
+#include <errno.h>
+#include <inttypes.h>
+
+#include "hyp/fault.h"
+#include "hyp/hypercall.h"
+#include "hyp/mmio.h"
+#include "hyp/partition.h"
+#include "hyp/psci.h"
+#include "hyp/sched.h"
+#include "hyp/sysreg.h"
+#include "hyp/vfp.h"
+
+/* ISS of trapped instructions that may be conditional (EC 0x01-0x0c): CV, COND (B3.13.6). */
+#define ISS_CV (1u << 24)
+#define ISS_COND(iss) (((iss) >> 20) & 0xfu)
+#define PSR_N (1u << 31)
+#define PSR_Z (1u << 30)
+#define PSR_C (1u << 29)
+#define PSR_V (1u << 28)
+
+/* ISS of an MCR/MRC trap (EC 0x03, B3.13.6): Opc2, Opc1, CRn, Rt, CRm, Direction. */
+#define CP15_ISS_OPC2(iss) (((iss) >> 17) & 0x7u)
+#define CP15_ISS_OPC1(iss) (((iss) >> 14) & 0x7u)
+#define CP15_ISS_CRN(iss) (((iss) >> 10) & 0xfu)
+#define CP15_ISS_RT(iss) (((iss) >> 5) & 0xfu)
+#define CP15_ISS_CRM(iss) (((iss) >> 1) & 0xfu)
+#define CP15_ISS_READ 1u
+
+/* HPFAR holds IPA[39:12] in bits [31:4] (B4.1.73). */
+#define HPFAR_IPA(hpfar) (((uint64_t)(hpfar) & ~0xfull) << 8)
+
+void trap_skip(struct vcpu *v, uint32_t hsr)
+{
+	v->regs.pc += (hsr & HSR_IL) ? 4 : 2;
+}
+
+/* A conditional instruction may trap even when its condition fails (B1.14.2): then it must
+ * behave as a no-op. */
+static bool cond_passed(uint32_t hsr, uint32_t cpsr)
+{
+	uint32_t iss = hsr & HSR_ISS_MASK;
+	bool n = cpsr & PSR_N, z = cpsr & PSR_Z, c = cpsr & PSR_C, vf = cpsr & PSR_V;
+	bool r;
+
+	if (!(iss & ISS_CV))
+		return true;
+	switch (ISS_COND(iss) >> 1) {
+	case 0:
+		r = z;
+		break;
+	case 1:
+		r = c;
+		break;
+	case 2:
+		r = n;
+		break;
+	case 3:
+		r = vf;
+		break;
+	case 4:
+		r = c && !z;
+		break;
+	case 5:
+		r = n == vf;
+		break;
+	case 6:
+		r = !z && n == vf;
+		break;
+	default:
+		return true; /* AL */
+	}
+	return (ISS_COND(iss) & 1) ? !r : r;
+}
+
+static void handle_prefetch_abort(struct vcpu *v, uint32_t hsr)
+{
+	uint64_t ipa = HPFAR_IPA(sysreg_read32(HPFAR)) | (sysreg_read32(HIFAR) & 0xfffu);
+
+	fault_raise(v, FAULT_PREFETCH, ipa, hsr, NULL);
+}
+
+/* A stage-2 data abort is either an access to a device the partition's bus emulates, or a
+ * fault of the partition. */
+static void handle_data_abort(struct vcpu *v, uint32_t hsr)
+{
+	struct mmio_access a;
+	int err = mmio_decode(hsr, sysreg_read32(HDFAR), sysreg_read32(HPFAR), &a);
+
+	if (!err && mmio_find(&v->part->bus, a.ipa, a.size)) {
+		uint32_t val = a.write ? v->regs.r[a.reg] : 0;
+
+		if (a.reg < 13 && mmio_dispatch(&v->part->bus, &a, &val) == 0) {
+			if (!a.write)
+				v->regs.r[a.reg] = val;
+			trap_skip(v, hsr);
+			return;
+		}
+	}
+	fault_raise(v, FAULT_DATA_ABORT, a.ipa, hsr,
+		    err == -ENOSYS ? "access without syndrome (ISV=0)"
+				   : mmio_dfsc_name(hsr & HSR_DFSC_MASK));
+}
+
+/* ACTLR (c1, 0, c0, 1) traps through HCR.TAC: reads see the real value (Linux checks its SMP
+ * bit), writes are ignored since the register is machine-wide. Anything else is refused. */
+static void handle_cp15(struct vcpu *v, uint32_t hsr)
+{
+	uint32_t iss = hsr & HSR_ISS_MASK;
+	unsigned rt = CP15_ISS_RT(iss);
+
+	if (CP15_ISS_CRN(iss) == 1 && CP15_ISS_OPC1(iss) == 0 && CP15_ISS_CRM(iss) == 0 &&
+	    CP15_ISS_OPC2(iss) == 1 && rt < 13) {
+		if (iss & CP15_ISS_READ)
+			v->regs.r[rt] = sysreg_read32(ACTLR);
+		trap_skip(v, hsr);
+		return;
+	}
+	vcpu_inject_undef(v);
+}
+
+void trap_handle(struct vcpu *v)
+{
+	uint32_t hsr = sysreg_read32(HSR);
+	uint32_t ec = hsr >> HSR_EC_SHIFT;
+
+	switch (ec) {
+	case EC_HVC:
+		v->hvcs++;
+		hypercall_handle(v);
+		return;
+	case EC_SMC:
+		/* A trapped SMC returns to the SMC itself (B1.14.9): skip it after the call. */
+		trap_skip(v, hsr);
+		if (psci_is_call(v->regs.r[0]))
+			psci_handle(v);
+		else
+			fault_raise(v, FAULT_BAD_CALL, v->regs.r[0], hsr, "SMC");
+		return;
+	case EC_DABT_LOW:
+		handle_data_abort(v, hsr);
+		return;
+	case EC_PABT_LOW:
+		handle_prefetch_abort(v, hsr);
+		return;
+	default:
+		break;
+	}
+
+	if (!cond_passed(hsr, v->regs.cpsr)) {
+		trap_skip(v, hsr);
+		return;
+	}
+	switch (ec) {
+	case EC_WFI_WFE:
+		/* Trapped only when the CPU is shared: give the others the rest of the slice. */
+		trap_skip(v, hsr);
+		sched_yield();
+		return;
+	case EC_HCPTR:
+		vfp_trap(v); /* the instruction runs again, now with the registers open */
+		return;
+	case EC_CP15_32:
+		handle_cp15(v, hsr);
+		return;
+	case EC_CP15_64:
+	case EC_CP14_32:
+	case EC_CP14_LS:
+	case EC_CP14_64:
+	case EC_CP10_ID:
+		/* Implementation-defined or machine-wide registers: refused like on a core
+		 * without them. */
+		vcpu_inject_undef(v);
+		return;
+	default:
+		fault_raise(v, FAULT_UNSUPPORTED, 0, hsr, "unhandled trap");
+		return;
+	}
+}
