@@ -135,6 +135,11 @@ static void vline(struct ctx *c, int node, const char *fmt, va_list ap)
 	}
 	if (n >= 0 && (size_t)n < sizeof(line))
 		fmt_vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	/* Names and strings come from the DTB: a control character must not end the line or
+	 * start a forged one on the console. */
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
 	c->report(c->arg, line);
 }
 

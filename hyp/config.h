@@ -24,7 +24,7 @@
 #define CONFIG_MAX_DEV_IRQS 4
 #define CONFIG_NAME_MAX 32
 #define CONFIG_BOOTARGS_MAX 256
-#define CONFIG_MAX_VCPUS_PER_CPU 64 /* time-sliced vCPUs pinned to one physical CPU */
+#define CONFIG_MAX_VCPUS_PER_CPU 512 /* time-sliced vCPUs pinned to one physical CPU */
 #define CONFIG_DEFAULT_SLICE_US 10000
 #define CONFIG_SLICE_MIN_US 100 /* bounds of time-slice-us */
 #define CONFIG_SLICE_MAX_US 1000000

@@ -2,6 +2,7 @@
 #include "hyp/hypercall.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "hyp/console.h"
 #include "hyp/fault.h"
@@ -15,20 +16,20 @@
 static int32_t console_write(struct vcpu *v, ipa_t ipa, uint32_t len)
 {
 	char buf[BH_CONSOLE_WRITE_MAX];
-	size_t n = len < sizeof(buf) ? len : sizeof(buf);
-	size_t done = 0;
+	size_t n = len;
+
+	if (n > sizeof(buf))
+		n = sizeof(buf); /* longer writes are cut (hypercall_abi.h) */
 
 	/* Page by page: the range may span regions; each page must be guest-readable RAM. */
-	while (done < n) {
-		size_t chunk = PAGE_SIZE - ((ipa + done) & PAGE_MASK);
+	for (size_t done = 0, chunk; done < n; done += chunk) {
+		chunk = PAGE_SIZE - ((ipa + done) & PAGE_MASK);
 		if (chunk > n - done)
 			chunk = n - done;
 		const char *src = partition_ipa_to_hyp(v->part, ipa + done, chunk, PGT_PERM_R);
 		if (!src)
 			return BH_INVALID;
-		for (size_t i = 0; i < chunk; i++)
-			buf[done + i] = src[i];
-		done += chunk;
+		memcpy(buf + done, src, chunk);
 	}
 	console_guest_write(v->part->cfg->name, buf, n);
 	return (int32_t)n;

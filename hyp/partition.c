@@ -17,6 +17,7 @@
 
 static struct partition parts[CONFIG_MAX_PARTITIONS];
 static unsigned nr_parts;
+static atomic_uint nr_running; /* partitions not stopped */
 static struct vcpu vcpu_pool[HYP_MAX_VCPUS];
 static unsigned nr_vcpus_used;
 
@@ -196,6 +197,7 @@ static bool create(const struct part_config *c)
 	}
 	reset_vcpus(p);
 	atomic_store(&p->state, PART_RUNNING);
+	atomic_fetch_add(&nr_running, 1);
 	nr_parts++;
 
 	char cpulist[8 * CONFIG_MAX_VCPUS] = "";
@@ -231,6 +233,8 @@ void partition_stop(struct partition *p, const char *why)
 	for (unsigned i = 0; i < p->nr_vcpus; i++)
 		sched_kick(p->vcpus[i]->cpu);
 	pr_info("partition %s stopped (%s)", p->cfg->name, why);
+	if (atomic_fetch_sub(&nr_running, 1) == 1)
+		pr_info("partitions: all %u stopped", nr_parts);
 }
 
 int partition_restart(struct partition *p, const char *why)

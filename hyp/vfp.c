@@ -22,7 +22,7 @@ static void fpexc_write(uint32_t v)
 	__asm__ volatile(".fpu vfpv3\n\tvmsr fpexc, %0" ::"r"(v) : "memory");
 }
 
-void vfp_switch(struct vcpu *v)
+void vfp_switch(const struct vcpu *v)
 {
 	uint32_t hcptr = sysreg_read32(HCPTR);
 	uint32_t want = this_cpu()->vfp_owner == v ? hcptr & ~HCPTR_VFP : hcptr | HCPTR_VFP;

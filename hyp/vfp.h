@@ -9,7 +9,7 @@
 #include "hyp/vcpu.h"
 
 /* Called when v is about to run on this CPU: traps VFP unless v owns the registers. */
-void vfp_switch(struct vcpu *v);
+void vfp_switch(const struct vcpu *v);
 
 /* The HCPTR trap: makes v the owner. */
 void vfp_trap(struct vcpu *v);

@@ -757,6 +757,7 @@ static void test_no_config(void **state)
 	free(fdt);
 
 	fdt = load("good-full");
+	assert_int_equal(fdt_open_into(fdt, fdt, (int)DT_MAX_SIZE), 0); /* room for the edit */
 	assert_int_equal(fdt_setprop_string(fdt, fdt_path_offset(fdt, "/chosen/bulkhead"), "status",
 					    "disabled"),
 			 0);
@@ -781,11 +782,14 @@ static void test_env(void **state)
 	env.dtb.base = 0x62000000;
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(config_parse(fdt, &env, &cfg, collect, &l), 2);
-	assert_int_equal(l.n, 2);
+	assert_int_equal(l.n, 3); /* one line per region at fault */
 	assert_string_equal(l.line[0], "/chosen/bulkhead/linux/memory@40000000: property 'phys': "
 				       "0x50000000-0x5fffffff overlaps the hypervisor "
 				       "(0x5ff00000-0x600fffff)");
-	assert_string_equal(l.line[1],
+	assert_string_equal(l.line[1], "/chosen/bulkhead/linux/memory@80000000: property 'phys': "
+				       "0x60000000-0x601fffff overlaps the hypervisor "
+				       "(0x5ff00000-0x600fffff)");
+	assert_string_equal(l.line[2],
 			    "/chosen/bulkhead/Tiny@1/memory@0: property 'phys': "
 			    "0x62000000-0x620fffff overlaps the DTB (0x62000000-0x620024d4)");
 	assert_int_equal(cfg.nr_parts, 1);
@@ -863,9 +867,14 @@ static void test_dt_helpers(void **state)
 	assert_int_equal(n, 3);
 	assert_int_equal(nodes[0], fdt_path_offset(fdt, "/pl031@9010000"));
 	assert_int_equal(nodes[1], fdt_path_offset(fdt, "/virtio_mmio@a000000"));
-	assert_int_equal(dt_read_phandles(fdt, node, "label", nodes, 2, &n, &d), -EINVAL);
-	assert_string_equal(d.msg, "/chosen/bulkhead/linux: property 'label' is 8 bytes, not a "
+	assert_int_equal(dt_read_phandles(fdt, node, "bootargs", nodes, 2, &n, &d), -EINVAL);
+	assert_string_equal(d.msg, "/chosen/bulkhead/linux: property 'bootargs' is 25 bytes, not a "
 				   "whole number of 4-byte phandles");
+	assert_int_equal(n, 0);
+	/* "linux-1\0" reads as two phandles that no node has. */
+	assert_int_equal(dt_read_phandles(fdt, node, "label", nodes, 2, &n, &d), -EINVAL);
+	assert_string_equal(d.msg, "/chosen/bulkhead/linux: property 'label' entry 0 refers to "
+				   "phandle 0x6c696e75, which no node has");
 	assert_int_equal(n, 0);
 
 	assert_string_equal(dt_name(fdt, dt_child(fdt, node, -1)), "memory@40000000");
@@ -887,42 +896,159 @@ static uint64_t next_rand(uint64_t *s)
 	return *s * 0x2545f4914f6cdd1dull;
 }
 
+/* Calls fn on every property in the /chosen/bulkhead subtree of fdt until it returns true. */
+static bool for_each_cfg_prop(const void *fdt, bool (*fn)(void *arg, int node, int off), void *arg)
+{
+	int depth = 0, node = fdt_path_offset(fdt, "/chosen/bulkhead");
+
+	while (node >= 0 && depth >= 0) {
+		int off;
+
+		fdt_for_each_property_offset(off, fdt, node)
+		{
+			if (fn(arg, node, off))
+				return true;
+		}
+		node = fdt_next_node(fdt, node, &depth);
+		if (depth <= 0)
+			break;
+	}
+	return false;
+}
+
+struct pick {
+	unsigned n; /* counting: properties seen; picking: properties to skip */
+	int node, off;
+};
+
+static bool count_prop(void *arg, int node, int off)
+{
+	(void)node;
+	(void)off;
+	((struct pick *)arg)->n++;
+	return false;
+}
+
+static bool pick_nth(void *arg, int node, int off)
+{
+	struct pick *p = arg;
+
+	if (p->n--)
+		return false;
+	p->node = node;
+	p->off = off;
+	return true;
+}
+
+/* A random property in the /chosen/bulkhead subtree of fdt: its node and name, or false. */
+static bool pick_prop(const void *fdt, uint64_t r, int *node, const char **name)
+{
+	struct pick p = {0, -1, -1};
+
+	for_each_cfg_prop(fdt, count_prop, &p);
+	if (!p.n)
+		return false;
+	p.n = (unsigned)(r % p.n);
+	if (!for_each_cfg_prop(fdt, pick_nth, &p))
+		return false;
+	*node = p.node;
+	return fdt_getprop_by_offset(fdt, p.off, name, NULL) && *name;
+}
+
+/* One structure-preserving change to a property value under /chosen/bulkhead: truncate it,
+ * extend it, overwrite a cell with an edge value, flip a bit, or delete it. fdt has room. */
+static void mutate_value(uint8_t *fdt, uint64_t *seed)
+{
+	static const uint32_t edge[] = {0,	    1,		2,	    0x7,       0xfff,
+					0x1000,	    0x8000,	0x8001,	    0x8003,    0x40000000,
+					0x50000000, 0x7fffffff, 0x80000000, 0xffffffff};
+	uint64_t r = next_rand(seed);
+	const char *name;
+	uint8_t val[512];
+	int node, len;
+	const void *v;
+
+	if (!pick_prop(fdt, r, &node, &name))
+		return;
+	v = fdt_getprop(fdt, node, name, &len);
+	if (!v || len < 0 || (size_t)len + 8 > sizeof(val))
+		return;
+	memcpy(val, v, (size_t)len);
+	r = next_rand(seed);
+	switch (r % 6) {
+	case 0: /* truncate */
+		len = len ? (int)((r >> 8) % (uint64_t)len) : 0;
+		break;
+	case 1: /* extend by one cell */
+		memset(val + len, (int)(r >> 16), 4);
+		len += 4;
+		break;
+	case 2: /* an edge value in a cell */
+	case 3:
+		if (len >= 4) {
+			uint32_t cell = cpu_to_fdt32(edge[(r >> 8) % ARRAY_SIZE(edge)]);
+
+			memcpy(val + 4 * ((r >> 24) % (uint64_t)(len / 4)), &cell, 4);
+		}
+		break;
+	case 4: /* flip a bit */
+		if (len)
+			val[(r >> 8) % (uint64_t)len] ^= (uint8_t)(1u << ((r >> 32) % 8));
+		break;
+	default:
+		fdt_delprop(fdt, node, name);
+		return;
+	}
+	assert_int_equal(fdt_setprop(fdt, node, name, val, len), 0);
+}
+
 /* Random damage to a valid tree, the platform discovered from the undamaged one (the parser's
  * input may be worse than what discovery saw): config_parse must return a sane value with
- * well-formed lines, and whatever it accepts must obey every rule. Half the damage goes to the
- * /chosen/bulkhead subtree (the end of the structure block) so that most rounds reach the
- * partition checks. ASan/UBSan watch the rest. Fixed seed, so failures reproduce. */
+ * well-formed lines, and whatever it accepts must obey every rule (check_invariants).
+ * Three kinds of damage, in turn: bytes anywhere in the blob (mostly caught by dt_check), bytes
+ * in the /chosen/bulkhead subtree (at the end of the structure block), and changes to property
+ * values there that keep the structure valid, which is what reaches the partition checks.
+ * ASan/UBSan watch the rest. Fixed seed, so failures reproduce. */
 static void fuzz(const char *name, int rounds)
 {
-	uint8_t *fdt = load(name);
+	uint8_t *orig = load(name), *fdt = load(name);
 	struct config_env env;
 	struct diag d;
-	uint32_t end = fdt_off_dt_strings(fdt) + fdt_size_dt_strings(fdt);
-	uint32_t cfg_start =
-		fdt_off_dt_struct(fdt) + (uint32_t)fdt_path_offset(fdt, "/chosen/bulkhead");
-	uint32_t cfg_end = fdt_off_dt_struct(fdt) + fdt_size_dt_struct(fdt);
+	uint32_t size, end, cfg_start, cfg_end;
 	uint64_t seed = 0x9e3779b97f4a7c15ull;
-	unsigned rejected = 0, accepted = 0;
+	unsigned parsed = 0, changed = 0, with_parts = 0;
+	struct lines base;
+	int base_ret;
 
-	assert_int_equal(platform_discover(fdt, &plat, &d), 0);
-	env = env_for(fdt, &plat);
+	/* Room for value changes that grow the blob. */
+	assert_int_equal(fdt_open_into(fdt, orig, (int)fdt_totalsize(fdt) + 0x4000), 0);
+	size = fdt_totalsize(orig);
+	end = fdt_off_dt_strings(orig) + fdt_size_dt_strings(orig);
+	cfg_start = fdt_off_dt_struct(orig) + (uint32_t)fdt_path_offset(orig, "/chosen/bulkhead");
+	cfg_end = fdt_off_dt_struct(orig) + fdt_size_dt_struct(orig);
 	assert_true(cfg_start < cfg_end && cfg_end <= end);
+
+	assert_int_equal(platform_discover(orig, &plat, &d), 0);
+	env = env_for(orig, &plat);
+	memset(&base, 0, sizeof(base));
+	base_ret = config_parse(orig, &env, &cfg, collect, &base);
+	assert_true(base_ret >= 0);
 	for (int round = 0; round < rounds; round++) {
-		struct {
-			uint32_t off;
-			uint8_t old;
-		} saved[4];
-		unsigned nsaved = 1 + (unsigned)(round % 4);
+		unsigned changes = 1 + (unsigned)(round % 3);
 		struct lines l;
 
-		for (unsigned i = 0; i < nsaved; i++) {
+		memcpy(fdt, orig, size);
+		for (unsigned i = 0; i < changes; i++) {
 			uint64_t r = next_rand(&seed);
-			uint32_t off = round % 2 ? cfg_start + (uint32_t)(r % (cfg_end - cfg_start))
-						 : (uint32_t)(r % end);
+			uint32_t off = round % 3 == 1
+					       ? cfg_start + (uint32_t)(r % (cfg_end - cfg_start))
+					       : (uint32_t)(r % end);
 
-			saved[i].off = off;
-			saved[i].old = fdt[off];
-			/* Small values and bit flips reach more checks than random bytes. */
+			if (round % 3 == 2) {
+				mutate_value(fdt, &seed);
+				continue;
+			}
+			/* Bit flips reach more checks than random bytes. */
 			fdt[off] = (r >> 40) % 3 ? (uint8_t)(fdt[off] ^ (1u << ((r >> 32) % 8)))
 						 : (uint8_t)(r >> 48);
 		}
@@ -934,24 +1060,26 @@ static void fuzz(const char *name, int rounds)
 			assert_int_equal(cfg.nr_parts, 0);
 		}
 		for (unsigned i = 0; i < l.n && i < MAX_LINES; i++) {
-			size_t len = strlen(l.line[i]);
-
-			assert_true(len > 0 && len < LINE_MAX_LEN - 1);
-			assert_null(strchr(l.line[i], '\n'));
+			assert_true(strlen(l.line[i]) > 0);
+			for (const char *ch = l.line[i]; *ch; ch++)
+				assert_true(*ch >= 0x20 && *ch < 0x7f);
 			assert_true(l.line[i][0] == '/' || !strncmp(l.line[i], "dtb: ", 5) ||
+				    !strncmp(l.line[i], ".../", 4) ||
 				    !strncmp(l.line[i], "<node at offset", 15));
 		}
 		if (ret != 0)
 			assert_true(l.n > 0);
-		rejected += ret != 0;
-		accepted += cfg.nr_parts;
 		check_invariants(&cfg, &env);
-		while (nsaved--)
-			fdt[saved[nsaved].off] = saved[nsaved].old;
+		parsed += ret >= 0;
+		with_parts += cfg.nr_parts > 0;
+		changed += ret != base_ret || l.n != base.n ||
+			   (l.n && base.n && strcmp(l.line[0], base.line[0]));
 	}
-	/* The damage did reach the parser, and partitions still got through. */
-	assert_true(rejected > (unsigned)rounds / 10);
-	assert_true(accepted > (unsigned)rounds / 2);
+	/* The damage did reach the partition checks, and partitions still got through. */
+	assert_true(parsed > (unsigned)rounds / 3);
+	assert_true(changed > (unsigned)rounds / 4);
+	assert_true(with_parts > (unsigned)rounds / 4);
+	free(orig);
 	free(fdt);
 }
 
