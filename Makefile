@@ -24,7 +24,7 @@ HYP_SRC := \
 	hyp/boot.c hyp/main.c hyp/console.c hyp/fmt.c hyp/diag.c hyp/panic.c hyp/irq.c \
 	hyp/percpu.c hyp/smp.c hyp/selftest.c hyp/platform.c hyp/dt.c hyp/probe.c hyp/vcpu.c \
 	hyp/config.c hyp/partition.c hyp/sched.c hyp/trap.c hyp/hypercall.c hyp/psci.c hyp/fault.c \
-	hyp/vfp.c hyp/mmio.c \
+	hyp/vfp.c hyp/mmio.c hyp/pmu.c hyp/bench.c \
 	mm/palloc.c mm/pgtable.c mm/lpae.c mm/hyp_map.c mm/cache.c mm/stage2.c \
 	mm/stage2_selftest.c \
 	vmid/vmid.c \

@@ -4,10 +4,13 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "hyp/bench.h"
 #include "hyp/console.h"
 #include "hyp/fault.h"
 #include "hyp/hypercall_abi.h"
+#include "hyp/fmt.h"
 #include "hyp/partition.h"
+#include "hyp/pmu.h"
 #include "hyp/psci.h"
 #include "hyp/sched.h"
 #include "hyp/sysreg.h"
@@ -35,6 +38,28 @@ static int32_t console_write(struct vcpu *v, ipa_t ipa, uint32_t len)
 	return (int32_t)n;
 }
 
+#define BENCH_NAME_MAX 32
+
+static int32_t bench_stop(struct vcpu *v, ipa_t name_ipa, uint32_t iters)
+{
+	struct pmu_count now = pmu_read();
+	char name[BENCH_NAME_MAX];
+	const char *src = partition_ipa_to_hyp(v->part, name_ipa, 1, PGT_PERM_R);
+	size_t i;
+
+	if (!src || !iters)
+		return BH_INVALID;
+	for (i = 0; i < sizeof(name) - 1; i++) {
+		const char *c = partition_ipa_to_hyp(v->part, name_ipa + i, 1, PGT_PERM_R);
+		if (!c || !*c)
+			break;
+		name[i] = (*c >= ' ' && *c <= '~') ? *c : '?';
+	}
+	name[i] = '\0';
+	bench_report(name, now.hyp - v->bench_hyp, now.guest - v->bench_guest, iters);
+	return BH_OK;
+}
+
 void hypercall_handle(struct vcpu *v)
 {
 	uint32_t *r = v->regs.r;
@@ -58,6 +83,19 @@ void hypercall_handle(struct vcpu *v)
 	case BH_HVC_YIELD:
 		r[0] = BH_OK;
 		sched_yield();
+		return;
+	case BH_HVC_TRAP_COUNT:
+		r[0] = (uint32_t)(v->exits - v->hvcs);
+		return;
+	case BH_HVC_BENCH_START: {
+		struct pmu_count c = pmu_read();
+		v->bench_hyp = c.hyp;
+		v->bench_guest = c.guest;
+		r[0] = BH_OK;
+		return;
+	}
+	case BH_HVC_BENCH_STOP:
+		r[0] = (uint32_t)bench_stop(v, r[1], r[2]);
 		return;
 	case BH_HVC_STOP:
 		pr_info("partition %s exited (code %" PRIu32 ")", v->part->cfg->name, r[1]);

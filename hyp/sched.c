@@ -9,6 +9,7 @@
 #include "hyp/panic.h"
 #include "hyp/partition.h"
 #include "hyp/percpu.h"
+#include "hyp/pmu.h"
 #include "hyp/sysreg.h"
 #include "hyp/trap.h"
 #include "hyp/vfp.h"
@@ -166,6 +167,7 @@ void sched_run(void)
 		idle();
 	hyp_timer_intid = hyp_platform()->timer.intid_hyp;
 	gic_enable_ppi(hyp_timer_intid);
+	pmu_cpu_init();
 	irq_disable();
 	sysreg_write32(HCR, hcr);
 	isb();

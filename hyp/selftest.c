@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "hyp/bench.h"
 #include "hyp/boot.h"
 #include "hyp/console.h"
 #include "hyp/dt.h"
@@ -54,6 +55,8 @@ static const struct {
 	{"hyp-data-abort", st_hyp_data_abort},
 	{"stage2", st_stage2},
 	{"vmid-rollover", vmid_rollover_selftest},
+	{"bench-stage2", bench_stage2},
+	{"bench-vmid", bench_vmid},
 };
 
 void selftest_run(const void *fdt)

@@ -75,7 +75,8 @@ struct vcpu {
 	atomic_uint epoch;
 	uint64_t exits; /* statistics */
 	uint64_t hvcs;
-	struct vcpu *next_on_cpu; /* run queue link (hyp/sched.c) */
+	uint32_t bench_hyp, bench_guest; /* PMU counts at BH_HVC_BENCH_START */
+	struct vcpu *next_on_cpu;	 /* run queue link (hyp/sched.c) */
 };
 
 /* Guest CPSR at reset: SVC mode, A, I and F masked (Linux boot protocol). */

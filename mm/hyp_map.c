@@ -100,7 +100,9 @@ int hyp_map(paddr_t pa, uint64_t size, unsigned perm, enum pgt_mem mem)
 		uint64_t run = PAGE_SIZE;
 		while (off + run < len && pgt_lookup(&table, start + off + run, NULL, NULL, NULL))
 			run += PAGE_SIZE;
-		err = pgt_cache_topup(&cache, &hyp_mm, pgt_pages_needed(&table, start + off, run));
+		err = pgt_cache_topup(
+			&cache, &hyp_mm,
+			pgt_map_pages_needed(&table, start + off, start + off, run, 0));
 		if (!err)
 			err = pgt_map(&table, &cache, start + off, start + off, run, attrs, 0);
 		off += run;

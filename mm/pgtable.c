@@ -506,6 +506,42 @@ unsigned pgt_pages_needed(const struct pgt *t, uint64_t ia, uint64_t size)
 	return n;
 }
 
+/* A block at level is possible for this map when blocks exist at that level and IA and PA are
+ * congruent modulo its size. */
+static bool blocks_possible(const struct pgt *t, unsigned level, uint64_t ia, paddr_t pa,
+			    unsigned flags)
+{
+	return !(flags & PGT_MAP_PAGES) && level >= t->fmt->first_block_level &&
+	       ((ia ^ pa) & (PGT_LEVEL_SIZE(level) - 1)) == 0;
+}
+
+unsigned pgt_map_pages_needed(const struct pgt *t, uint64_t ia, paddr_t pa, uint64_t size,
+			      unsigned flags)
+{
+	uint64_t last;
+	unsigned n = 0;
+
+	if (size == 0 || ia >= ia_limit(t))
+		return 0;
+	last = size > ia_limit(t) - ia ? ia_limit(t) - 1 : ia + size - 1;
+	for (unsigned level = t->start_level; level < PGT_LEVELS_LAST; level++) {
+		uint64_t slots =
+			(last >> PGT_LEVEL_SHIFT(level)) - (ia >> PGT_LEVEL_SHIFT(level)) + 1;
+		/* Where blocks fit, only the two partly covered slots at the ends can need a
+		 * next-level table (a fully covered slot takes a block, or collapses a table). */
+		if (blocks_possible(t, level, ia, pa, flags) && slots > 2)
+			slots = 2;
+		n += (unsigned)slots;
+	}
+	return n;
+}
+
+unsigned pgt_split_pages_needed(const struct pgt *t)
+{
+	/* Each end of the range may split one block per level below the root. */
+	return 2 * (PGT_LEVELS_LAST - t->start_level);
+}
+
 int pgt_map(struct pgt *t, struct pgt_cache *c, uint64_t ia, paddr_t pa, uint64_t size,
 	    struct pgt_attrs attrs, unsigned flags)
 {

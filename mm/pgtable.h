@@ -151,6 +151,17 @@ void pgt_cache_drain(struct pgt_cache *c, const struct pgt_mm *mm);
  * in smaller pieces. */
 unsigned pgt_pages_needed(const struct pgt *t, uint64_t ia, uint64_t size);
 
+/* Worst case for pgt_map() of [ia, ia+size) -> pa with flags, on any table state: like
+ * pgt_pages_needed() but a level where IA and PA allow blocks contributes at most the two
+ * partly covered slots at the ends. A map that needs more than PGT_CACHE_MAX pages by this bound
+ * should be split by the caller at a boundary aligned to a block size (mm/stage2.c). */
+unsigned pgt_map_pages_needed(const struct pgt *t, uint64_t ia, paddr_t pa, uint64_t size,
+			      unsigned flags);
+
+/* Worst case for pgt_unmap() and pgt_set_attrs() of any range: only blocks straddling the two
+ * ends are split, one table per level below the root at each end. */
+unsigned pgt_split_pages_needed(const struct pgt *t);
+
 /* Maps [ia, ia+size) to [pa, pa+size). ia, pa, size must be page aligned and size > 0; the range
  * must lie inside the input address space and pa below 2^40. Returns 0; -EINVAL (alignment, size
  * 0), -ERANGE (outside the address space), -EEXIST (overlap without PGT_MAP_REPLACE), -ENOMEM

@@ -99,9 +99,9 @@ void stage2_destroy(struct stage2 *s2)
 
 /* One walker call under the lock, after topping the cache up outside it (see stage2.h). */
 static int s2_map_once(struct stage2 *s2, ipa_t ipa, paddr_t pa, uint64_t size,
-		       struct pgt_attrs attrs, unsigned flags)
+		       struct pgt_attrs attrs, unsigned flags, unsigned need)
 {
-	int err = pgt_cache_topup(&s2->cache, &s2->mm, pgt_pages_needed(&s2->pgt, ipa, size));
+	int err = pgt_cache_topup(&s2->cache, &s2->mm, need);
 
 	if (err)
 		return err;
@@ -123,19 +123,19 @@ static uint64_t best_split(uint64_t start, uint64_t end)
 	return start + PAGE_SIZE;
 }
 
-/* Maps a range whose table need may exceed the cache (PGT_CACHE_MAX pages): a map the cache
- * cannot hold (-ENOMEM with the cache full, nothing changed) is split in two and each half
- * mapped; if the second half fails the first is unmapped again, so the whole change is all or
- * nothing. Recursion depth is at most log2(size / PAGE_SIZE). */
+/* Maps a range whose worst-case table need may exceed the cache (PGT_CACHE_MAX pages): such a
+ * range is split in two first and each part mapped; if the second part fails the first is
+ * unmapped again, so the whole change is all or nothing. Recursion depth is at most
+ * log2(size / PAGE_SIZE). */
 static int s2_map_range(struct stage2 *s2, ipa_t ipa, paddr_t pa, uint64_t size,
 			struct pgt_attrs attrs, unsigned flags)
 {
-	int err = s2_map_once(s2, ipa, pa, size, attrs, flags);
+	unsigned need = pgt_map_pages_needed(&s2->pgt, ipa, pa, size, flags);
 
-	if (err != -ENOMEM || s2->cache.nr < PGT_CACHE_MAX || size <= PAGE_SIZE)
-		return err;
+	if (need <= PGT_CACHE_MAX || size <= PAGE_SIZE)
+		return s2_map_once(s2, ipa, pa, size, attrs, flags, need);
 	uint64_t half = best_split(ipa, ipa + size) - ipa;
-	err = s2_map_range(s2, ipa, pa, half, attrs, flags);
+	int err = s2_map_range(s2, ipa, pa, half, attrs, flags);
 	if (err)
 		return err;
 	err = s2_map_range(s2, ipa + half, pa + half, size - half, attrs, flags);
@@ -169,7 +169,7 @@ int s2_ioremap(struct stage2 *s2, ipa_t ipa, paddr_t pa, uint64_t size)
  * partial result cannot happen (the walker changes nothing when the cache is short). */
 int stage2_unmap(struct stage2 *s2, ipa_t ipa, uint64_t size)
 {
-	int err = pgt_cache_topup(&s2->cache, &s2->mm, pgt_pages_needed(&s2->pgt, ipa, size));
+	int err = pgt_cache_topup(&s2->cache, &s2->mm, pgt_split_pages_needed(&s2->pgt));
 
 	if (err)
 		return err;

@@ -651,6 +651,15 @@ static void test_pages_needed(void **state)
 	assert_int_equal(pgt_pages_needed(&e->t, 0, 0), 0);
 	assert_int_equal(pgt_pages_needed(&e->t, GiB(1024), KiB(4)), 0);
 	assert_int_equal(pgt_pages_needed(&h->t, 0, GiB(4)), 4 + 2048);
+
+	/* Map-specific bound: block-compatible IA/PA need only the two edge slots per level. */
+	assert_int_equal(pgt_map_pages_needed(&e->t, GiB(1), GiB(2), GiB(1), 0), 1 + 2);
+	assert_int_equal(pgt_map_pages_needed(&e->t, GiB(1), GiB(2), GiB(1), PGT_MAP_PAGES), 513);
+	/* 2 MiB- but not 1 GiB-congruent: every GiB slot needs a level-2 table. */
+	assert_int_equal(pgt_map_pages_needed(&e->t, 0, MiB(2), GiB(3), 0), 3 + 2);
+	/* Page-congruent only: every 2 MiB slot needs a level-3 table. */
+	assert_int_equal(pgt_map_pages_needed(&e->t, 0, KiB(4), MiB(8), 0), 1 + 4);
+	assert_int_equal(pgt_split_pages_needed(&e->t), 4);
 	env_free(e);
 	env_free(h);
 }
@@ -1252,8 +1261,16 @@ static void run_random(const struct rnd_cfg *cfg)
 		if (kind >= 4 && kind < 6)
 			flags |= PGT_MAP_REPLACE;
 
-		/* Cache: usually the bound, sometimes less (the operation may then fail). */
+		/* Cache: usually the bound, sometimes less (the operation may then fail). The
+		 * operation-specific bounds are the tight ones callers use. */
 		needed = pgt_pages_needed(&e->t, ia, size);
+		if (kind < 6) {
+			unsigned tight = pgt_map_pages_needed(&e->t, ia, pa, size, flags);
+			assert_true(tight <= needed);
+			needed = tight;
+		} else {
+			needed = pgt_split_pages_needed(&e->t);
+		}
 		k = needed < PGT_CACHE_MAX ? needed : PGT_CACHE_MAX;
 		if (rnd_below(5) == 0) {
 			pgt_cache_drain(&e->c, &e->fm.mm);
@@ -1285,7 +1302,8 @@ static void run_random(const struct rnd_cfg *cfg)
 			outcome[2]++;
 		} else {
 			assert_int_equal(rc, 0);
-			/* pgt_pages_needed() is a true upper bound. */
+			/* The bound (map: pgt_map_pages_needed, else pgt_split_pages_needed)
+			 * is a true upper bound. */
 			assert_true(have - e->c.nr <= needed);
 			outcome[3] += have - e->c.nr == needed;
 			outcome[0]++;

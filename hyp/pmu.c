@@ -1,0 +1,48 @@
+/* PMU setup and reads for benchmarks (see pmu.h). */
+#include "hyp/pmu.h"
+
+#include "hyp/sysreg.h"
+
+#define PMU_EVT_INST_RETIRED 0x08u
+/* PMXEVTYPER filter bits (ARM ARM C12.8.16, with the Virtualization Extensions). */
+#define PMXEVTYPER_P (1u << 31)	  /* do not count PL1 */
+#define PMXEVTYPER_U (1u << 30)	  /* do not count PL0 */
+#define PMXEVTYPER_NSH (1u << 27) /* count in HYP mode */
+#define PMU_CNT_HYP 0u
+#define PMU_CNT_GUEST 1u
+#define PMCR_E (1u << 0)
+#define PMCR_P (1u << 1)
+#define PMCR_C (1u << 2)
+#define PMCNTEN_CYCLES (1u << 31)
+#define HDCR_HPMN(n) ((uint32_t)(n)&0x1fu)
+#define HDCR_TPMCR (1u << 5) /* guest PMCR accesses trap */
+#define HDCR_TPM (1u << 6)   /* all other guest PMU accesses trap */
+#define PMU_NR_COUNTERS 6    /* Cortex-A15 (PMCR.N) */
+
+void pmu_cpu_init(void)
+{
+	sysreg_write32(HDCR, HDCR_HPMN(PMU_NR_COUNTERS) | HDCR_TPM | HDCR_TPMCR);
+	sysreg_write32(PMSELR, PMU_CNT_HYP);
+	isb();
+	sysreg_write32(PMXEVTYPER,
+		       PMXEVTYPER_P | PMXEVTYPER_U | PMXEVTYPER_NSH | PMU_EVT_INST_RETIRED);
+	sysreg_write32(PMSELR, PMU_CNT_GUEST);
+	isb();
+	sysreg_write32(PMXEVTYPER, PMU_EVT_INST_RETIRED);
+	sysreg_write32(PMCNTENSET, PMCNTEN_CYCLES | (1u << PMU_CNT_HYP) | (1u << PMU_CNT_GUEST));
+	sysreg_write32(PMCR, sysreg_read32(PMCR) | PMCR_E | PMCR_P | PMCR_C);
+	isb();
+}
+
+struct pmu_count pmu_read(void)
+{
+	struct pmu_count c;
+
+	sysreg_write32(PMSELR, PMU_CNT_HYP);
+	isb();
+	c.hyp = sysreg_read32(PMXEVCNTR);
+	sysreg_write32(PMSELR, PMU_CNT_GUEST);
+	isb();
+	c.guest = sysreg_read32(PMXEVCNTR);
+	return c;
+}
