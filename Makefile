@@ -45,8 +45,9 @@ all: $(B)/bulkhead.bin guests
 
 # Bare-metal test guests (guests/guests.mk: GUEST_BINS).
 include guests/guests.mk
+BENCH_GUEST_BINS := $(B)/guests/bench.bin $(B)/guests/benchyield.bin
 .PHONY: guests
-guests: $(GUEST_BINS)
+guests: $(GUEST_BINS) $(BENCH_GUEST_BINS)
 
 $(DEPS_STAMP): scripts/deps.sh
 	$(Q)scripts/deps.sh
@@ -117,7 +118,11 @@ UNIT_BINS := $(addprefix $(B)/host/test_,$(UNIT_TESTS))
 # --- host tools -------------------------------------------------------------------------------
 
 # --- running and testing ----------------------------------------------------------------------
-.PHONY: all run debug test unit qemu-test lint clean
+.PHONY: all run debug test unit qemu-test lint clean bench
+
+# make bench: deterministic instruction counts (UPDATE=1 rewrites docs/benchmarks.md).
+bench: deps all
+	$(Q)scripts/bench.sh $(if $(UPDATE),--update)
 
 run: deps all
 	scripts/qemu.sh

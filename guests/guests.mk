@@ -5,11 +5,15 @@
 # Produces $(B)/guests/<name>.elf and $(B)/guests/<name>.bin (the raw image a partition loads)
 # for each name in GUEST_NAMES; GUEST_BINS lists the images.
 
-GUEST_NAMES := hello isolation psci fault memid
+GUEST_NAMES := hello isolation psci fault memid irqtimer sgi uart
 
 # IPA every guest is linked at (its partition's image IPA and entry). The one definition: passed
 # to the linker script and to C.
 GUEST_BASE ?= 0x10000000
+
+# IPA of the PL011 the uart guest drives (passed through at its platform PA). Changing it on the
+# command line does not rebuild by itself: remove $(B)/guests/uart/main.o.
+UART_BASE ?= 0x09040000
 
 GUEST_CC := $(CROSS)gcc
 GUEST_ARCH := -mcpu=cortex-a15 -marm -mfloat-abi=soft
@@ -24,6 +28,8 @@ GUEST_LDFLAGS := $(GUEST_ARCH) -T guests/common/guest.ld -nostartfiles -nostdlib
 
 GUEST_COMMON_OBJ := $(addprefix $(B)/guests/common/,crt0.o console.o exception.o runtime.o string.o)
 GUEST_BINS := $(GUEST_NAMES:%=$(B)/guests/%.bin)
+
+$(B)/guests/uart/main.o: GUEST_CFLAGS += -DUART_BASE=$(UART_BASE)u
 
 # guests.mk itself is a prerequisite: a flag or GUEST_BASE change rebuilds everything.
 $(B)/guests/%.o: guests/%.c guests/guests.mk $(DEPS_STAMP)

@@ -14,5 +14,7 @@ void bench_value(const char *name, uint64_t value, const char *unit);
  * unmaps 1 GiB with blocks and with pages; "bench-vmid" measures a VMID rollover. */
 void bench_stage2(void);
 void bench_vmid(void);
+/* "bench-memory": sizes of the per-partition and per-vCPU structures. */
+void bench_memory(void);
 
 #endif

@@ -186,7 +186,8 @@ void sched_run(void)
 		arm_slice(pc);
 		while (!pc->need_resched && runnable(v)) {
 			switch_to(pc, v); /* a no-op unless v was reset meanwhile */
-			if (stage2_enter(&v->part->s2, pc->cpu)) {
+			if (stage2_needs_enter(&v->part->s2, pc->cpu) &&
+			    stage2_enter(&v->part->s2, pc->cpu)) {
 				/* VMID rollover: the other CPUs leave their guests and take
 				 * fresh VMIDs before entering again. */
 				gic_send_sgi_others(GIC_SGI_KICK);

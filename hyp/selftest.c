@@ -57,6 +57,7 @@ static const struct {
 	{"vmid-rollover", vmid_rollover_selftest},
 	{"bench-stage2", bench_stage2},
 	{"bench-vmid", bench_vmid},
+	{"bench-memory", bench_memory},
 };
 
 void selftest_run(const void *fdt)

@@ -2,8 +2,10 @@
 #include "mm/stage2.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 
+#include "hyp/layout.h"
 #include "hyp/sysreg.h"
 
 /* VTCR (ARM ARM B4.1.159): T0SZ = 32 - IA bits as a signed 4-bit field (-8 for 40 bits, with S =
@@ -21,6 +23,13 @@
 
 static struct palloc *pool;
 static struct vmid_space vmids;
+static atomic_uint next_version;
+
+/* What each CPU has in VTTBR (written only by that CPU). */
+static struct {
+	uint32_t version;
+	uint64_t generation;
+} installed[HYP_MAX_CPUS];
 
 static int mm_alloc(void *ctx, unsigned order, paddr_t *pa)
 {
@@ -75,6 +84,7 @@ int stage2_init(struct stage2 *s2, const char *name)
 	memset(s2, 0, sizeof(*s2));
 	spin_lock_init(&s2->lock);
 	strncpy(s2->name, name, sizeof(s2->name) - 1);
+	s2->version = atomic_fetch_add(&next_version, 1) + 1; /* 0: nothing installed */
 	s2->mm = (struct pgt_mm){
 		.ctx = s2,
 		.alloc_pages = mm_alloc,
@@ -165,12 +175,19 @@ int s2_ioremap(struct stage2 *s2, ipa_t ipa, paddr_t pa, uint64_t size)
 	return stage2_map(s2, ipa, pa, size, PGT_PERM_RW, PGT_MEM_DEVICE);
 }
 
-/* Unmapping splits blocks only at the two ends of the range, so its need is a few pages; a
- * partial result cannot happen (the walker changes nothing when the cache is short). */
+/* Unmapping splits blocks only at the two ends of the range, so it rarely needs a page: try with
+ * what the cache holds (the walker's prepare pass is exact and changes nothing on -ENOMEM), and
+ * only then top up, outside the lock, for the worst case. */
 int stage2_unmap(struct stage2 *s2, ipa_t ipa, uint64_t size)
 {
-	int err = pgt_cache_topup(&s2->cache, &s2->mm, pgt_split_pages_needed(&s2->pgt));
+	int err;
 
+	spin_lock(&s2->lock);
+	err = pgt_unmap(&s2->pgt, &s2->cache, ipa, size);
+	spin_unlock(&s2->lock);
+	if (err != -ENOMEM)
+		return err;
+	err = pgt_cache_topup(&s2->cache, &s2->mm, pgt_split_pages_needed(&s2->pgt));
 	if (err)
 		return err;
 	spin_lock(&s2->lock);
@@ -199,6 +216,8 @@ bool stage2_enter(struct stage2 *s2, unsigned cpu)
 	sysreg_write32(VTCR, stage2_vtcr());
 	sysreg_write64(VTTBR, vttbr_of(s2, r.id));
 	isb();
+	installed[cpu].version = s2->version;
+	installed[cpu].generation = s2->vmid.generation;
 	if (r.flush_tlb) {
 		/* Entries of a previous generation may carry ids now given to other partitions. */
 		sysreg_write32(TLBIALLNSNH, 0);
@@ -206,6 +225,14 @@ bool stage2_enter(struct stage2 *s2, unsigned cpu)
 		isb();
 	}
 	return r.rolled;
+}
+
+bool stage2_needs_enter(const struct stage2 *s2, unsigned cpu)
+{
+	/* A racy read of the generation is fine: a stale value only takes the full path. */
+	return installed[cpu].version != s2->version ||
+	       installed[cpu].generation != __atomic_load_n(&vmids.generation, __ATOMIC_ACQUIRE) ||
+	       (__atomic_load_n(&vmids.flush_pending, __ATOMIC_RELAXED) & (1u << cpu));
 }
 
 void stage2_tlb_flush(struct stage2 *s2)

@@ -33,6 +33,7 @@ struct stage2 {
 	struct pgt_cache cache;
 	struct vmid vmid;
 	char name[STAGE2_NAME_MAX]; /* owner, for messages */
+	uint32_t version; /* unique per stage2_init(): a CPU's installed-table cache key */
 };
 
 /* VTCR value for STAGE2_IA_BITS (same on every CPU; the partition-independent half). */
@@ -73,6 +74,11 @@ int stage2_lookup(struct stage2 *s2, ipa_t ipa, paddr_t *pa, struct pgt_attrs *a
  * stage-2 TLB entries when the allocator says so). Interrupts must be off. Returns true if this
  * call rolled the VMID generation over (the caller kicks the other CPUs). */
 bool stage2_enter(struct stage2 *s2, unsigned cpu);
+
+/* True if this CPU must call stage2_enter() for s2 before entering the guest: another table (or
+ * a re-created one) is installed, or the VMID generation moved since it was installed. The hot
+ * path of a trap that returns to the same vCPU is this one comparison. */
+bool stage2_needs_enter(const struct stage2 *s2, unsigned cpu);
 
 /* Invalidates every TLB entry tagged with s2's VMID on all CPUs (inner shareable). */
 void stage2_tlb_flush(struct stage2 *s2);

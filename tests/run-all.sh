@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every suite (lint, host unit tests, QEMU scenarios) and sums them. The last line is
+# Runs every suite (lint, host unit tests, QEMU scenarios, benchmark regression guard) and sums
+# them. The last line is
 #   N passed, N failed
 # and the exit status is non-zero if anything failed.
 # usage: tests/run-all.sh BUILD_DIR UNIT_TEST_BINARY...
@@ -35,6 +36,7 @@ run_suite() {
 run_suite lint "$top/tests/lint.sh"
 run_suite unit "$top/tests/run-unit.sh" "$build" "$@"
 run_suite qemu "$top/tests/qemu/run.sh" "$build"
+run_suite bench "$top/scripts/bench.sh" --check
 
 echo "$total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]
