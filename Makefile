@@ -24,7 +24,7 @@ HYP_SRC := \
 	hyp/boot.c hyp/main.c hyp/console.c hyp/fmt.c hyp/diag.c hyp/panic.c hyp/irq.c \
 	hyp/percpu.c hyp/smp.c hyp/selftest.c hyp/platform.c hyp/dt.c hyp/probe.c hyp/vcpu.c \
 	hyp/config.c hyp/partition.c hyp/sched.c hyp/trap.c hyp/hypercall.c hyp/psci.c hyp/fault.c \
-	hyp/vfp.c hyp/mmio.c hyp/pmu.c hyp/bench.c \
+	hyp/vfp.c hyp/mmio.c hyp/pmu.c hyp/bench.c hyp/vgic.c hyp/vgic_dist.c \
 	mm/palloc.c mm/pgtable.c mm/lpae.c mm/hyp_map.c mm/cache.c mm/stage2.c \
 	mm/stage2_selftest.c \
 	vmid/vmid.c \
@@ -41,7 +41,7 @@ TARGET_LDFLAGS := $(TARGET_ARCH) -nostartfiles -nostdlib -Wl,-pie -Wl,--no-dynam
 
 HYP_OBJ := $(patsubst %.S,$(B)/hyp/%.o,$(HYP_ASM)) $(patsubst %.c,$(B)/hyp/%.o,$(HYP_SRC))
 
-all: $(B)/bulkhead.bin guests
+all: $(B)/bulkhead.bin guests tools
 
 # Bare-metal test guests (guests/guests.mk: GUEST_BINS).
 include guests/guests.mk
@@ -94,13 +94,15 @@ HOST_CFLAGS := -std=gnu11 -DBULKHEAD_HOST $(WARN) -g -O1 -fsanitize=address,unde
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -I. -MMD -MP
 HOST_LIBS := -lcmocka -lfdt -lpthread
 
-UNIT_TESTS := fmt platform pgtable palloc vmid mmio
+UNIT_TESTS := fmt platform pgtable palloc vmid mmio vgic_dist config
 UNIT_fmt := tests/unit/test_fmt.c hyp/fmt.c hyp/diag.c
 UNIT_platform := tests/unit/test_platform.c hyp/platform.c hyp/dt.c hyp/fmt.c hyp/diag.c
 UNIT_pgtable := tests/unit/test_pgtable.c mm/pgtable.c mm/lpae.c tests/unit/fake_mm.c
 UNIT_palloc := tests/unit/test_palloc.c mm/palloc.c
 UNIT_vmid := tests/unit/test_vmid.c vmid/vmid.c
 UNIT_mmio := tests/unit/test_mmio.c hyp/mmio.c
+UNIT_vgic_dist := tests/unit/test_vgic_dist.c hyp/vgic_dist.c
+UNIT_config := tests/unit/test_config.c hyp/config.c hyp/platform.c hyp/dt.c hyp/fmt.c hyp/diag.c
 
 $(B)/host/%.o: %.c $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -116,6 +118,14 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 UNIT_BINS := $(addprefix $(B)/host/test_,$(UNIT_TESTS))
 
 # --- host tools -------------------------------------------------------------------------------
+# bulkhead-check: validates a DTB offline with the hypervisor's own parser and walker.
+CHECK_SRC := tools/bulkhead-check.c hyp/config.c hyp/platform.c hyp/dt.c hyp/fmt.c hyp/diag.c \
+	mm/pgtable.c mm/lpae.c
+$(B)/host/bulkhead-check: $(patsubst %.c,$(B)/host/%.o,$(CHECK_SRC))
+	$(Q)$(HCC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+.PHONY: tools
+tools: $(B)/host/bulkhead-check
 
 # --- running and testing ----------------------------------------------------------------------
 .PHONY: all run debug test unit qemu-test lint clean bench
@@ -140,7 +150,7 @@ lint: deps
 	$(Q)tests/lint.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS)
+	$(Q)$(MAKE) --no-print-directory all tools $(UNIT_BINS)
 	$(Q)tests/run-all.sh $(B) $(UNIT_BINS)
 
 clean:

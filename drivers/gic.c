@@ -119,6 +119,17 @@ void gic_send_sgi_one(unsigned cpu, unsigned intid)
 		     ((uint32_t)cpu_if_mask[cpu] << GICD_SGIR_TARGETS_SHIFT) | (intid & 0xfu));
 }
 
+void gic_spi_enable(unsigned intid, bool enable)
+{
+	mmio_write32(gicd + (enable ? GICD_ISENABLER : GICD_ICENABLER) + (intid / 32) * 4,
+		     1u << (intid % 32));
+}
+
+void gic_spi_route(unsigned intid, unsigned cpu)
+{
+	mmio_write8(gicd + GICD_ITARGETSR + intid, cpu_if_mask[cpu]);
+}
+
 void gic_enable_ppi(unsigned intid)
 {
 	mmio_write32(gicd + GICD_ISENABLER, 1u << (intid & 31u));

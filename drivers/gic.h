@@ -39,6 +39,12 @@ void gic_send_sgi_others(unsigned intid);
  * gic_cpu_init(), as GICv2 numbers interfaces independently of MPIDR). */
 void gic_send_sgi_one(unsigned cpu, unsigned intid);
 
+/* Enables or disables SPI intid at the distributor. */
+void gic_spi_enable(unsigned intid, bool enable);
+
+/* Routes SPI intid to logical CPU cpu. */
+void gic_spi_route(unsigned intid, unsigned cpu);
+
 /* Enables a PPI or SGI on the calling CPU's interface. */
 void gic_enable_ppi(unsigned intid);
 

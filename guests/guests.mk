@@ -11,8 +11,7 @@ GUEST_NAMES := hello isolation psci fault memid irqtimer sgi uart
 # to the linker script and to C.
 GUEST_BASE ?= 0x10000000
 
-# IPA of the PL011 the uart guest drives (passed through at its platform PA). Changing it on the
-# command line does not rebuild by itself: remove $(B)/guests/uart/main.o.
+# IPA of the PL011 the uart guest drives (a device passed through at its platform PA).
 UART_BASE ?= 0x09040000
 
 GUEST_CC := $(CROSS)gcc
@@ -29,7 +28,14 @@ GUEST_LDFLAGS := $(GUEST_ARCH) -T guests/common/guest.ld -nostartfiles -nostdlib
 GUEST_COMMON_OBJ := $(addprefix $(B)/guests/common/,crt0.o console.o exception.o runtime.o string.o)
 GUEST_BINS := $(GUEST_NAMES:%=$(B)/guests/%.bin)
 
+# The uart guest's object also depends on a stamp named after UART_BASE, so a new value rebuilds it.
+UART_BASE_STAMP := $(B)/guests/uart/.base-$(UART_BASE)
 $(B)/guests/uart/main.o: GUEST_CFLAGS += -DUART_BASE=$(UART_BASE)u
+$(B)/guests/uart/main.o: $(UART_BASE_STAMP)
+$(UART_BASE_STAMP):
+	@mkdir -p $(dir $@)
+	@rm -f $(B)/guests/uart/.base-*
+	@touch $@
 
 # guests.mk itself is a prerequisite: a flag or GUEST_BASE change rebuilds everything.
 $(B)/guests/%.o: guests/%.c guests/guests.mk $(DEPS_STAMP)

@@ -44,7 +44,7 @@ void bench_value(const char *name, uint64_t value, const char *unit)
 
 static void map_unmap(const char *what, bool pages)
 {
-	static struct stage2 s2; /* large: not on the stack */
+	static struct stage2 s2;				  /* large: not on the stack */
 	paddr_t pa = hyp_platform()->ram[0].base & ~(GiB(1) - 1); /* translated, never accessed */
 
 	if (stage2_init(&s2, "bench")) {

@@ -120,7 +120,7 @@ static bool inside(uint64_t base, uint64_t size, uint64_t outer, uint64_t osize)
 	return base >= outer && size <= osize && base - outer <= osize - size;
 }
 
-static void vline(struct ctx *c, int node, const char *fmt, va_list ap)
+static void vsay(struct ctx *c, int node, const char *fmt, va_list ap)
 {
 	char line[CFG_LINE_MAX];
 	int n = 0;
@@ -144,12 +144,12 @@ static void vline(struct ctx *c, int node, const char *fmt, va_list ap)
 }
 
 /* Reports "<path of node>: <fmt...>" (node < 0: just the message). */
-static void __printf(3, 4) line(struct ctx *c, int node, const char *fmt, ...)
+static void __printf(3, 4) say(struct ctx *c, int node, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vline(c, node, fmt, ap);
+	vsay(c, node, fmt, ap);
 	va_end(ap);
 }
 
@@ -159,7 +159,7 @@ static void __printf(3, 4) problem(struct pctx *pc, int node, const char *fmt, .
 	va_list ap;
 
 	va_start(ap, fmt);
-	vline(pc->c, node, fmt, ap);
+	vsay(pc->c, node, fmt, ap);
 	va_end(ap);
 	pc->errors++;
 }
@@ -177,7 +177,7 @@ static unsigned unknown_props(struct ctx *c, int node, const char *const *known,
 		while (k < n && strcmp(name, known[k]))
 			k++;
 		if (k == n) {
-			line(c, node, "unknown property '%s'", name);
+			say(c, node, "unknown property '%s'", name);
 			bad++;
 		}
 	}
@@ -196,13 +196,13 @@ static unsigned check_cells(struct ctx *c, int node)
 		int err = dt_read_u32(c->fdt, node, names[i], &v, &d);
 
 		if (err == -ENOENT) {
-			line(c, node, "property '%s' missing (must be 2)", names[i]);
+			say(c, node, "property '%s' missing (must be 2)", names[i]);
 			bad++;
 		} else if (err) {
-			line(c, -1, "%s", d.msg);
+			say(c, -1, "%s", d.msg);
 			bad++;
 		} else if (v != CFG_CELLS) {
-			line(c, node, "property '%s' is %" PRIu32 ", must be 2", names[i], v);
+			say(c, node, "property '%s' is %" PRIu32 ", must be 2", names[i], v);
 			bad++;
 		}
 	}
@@ -532,11 +532,12 @@ static void parse_policy(struct pctx *pc)
 	part->restart_limit = CONFIG_DEFAULT_RESTART_LIMIT;
 	if (dt_has_prop(c->fdt, pc->node, "fault-policy")) {
 		const char *s;
-		size_t i = 0;
 
 		if (dt_read_string(c->fdt, pc->node, "fault-policy", &s, &d)) {
 			problem(pc, -1, "%s", d.msg);
 		} else {
+			size_t i = 0;
+
 			while (i < ARRAY_SIZE(fault_policies) && strcmp(s, fault_policies[i].name))
 				i++;
 			if (i < ARRAY_SIZE(fault_policies))
@@ -892,7 +893,6 @@ static void place_modules(struct pctx *pc)
 	struct part_config *part = pc->part;
 	const struct part_region *first = &part->regions[0];
 	bool image_ipa_ok, entry_given;
-	int i;
 
 	/* image-ipa, entry and dtb-ipa are addresses in this partition's regions. */
 	part->image_ipa = first->ipa;
@@ -907,7 +907,8 @@ static void place_modules(struct pctx *pc)
 	part->entry = part->image_ipa;
 	entry_given = dt_has_prop(c->fdt, pc->node, "entry");
 	if (read_addr(pc, pc->node, "entry", &part->entry) && (entry_given || pc->image_placed)) {
-		i = region_at(part, part->entry);
+		int i = region_at(part, part->entry);
+
 		if (i < 0) {
 			problem(pc, pc->node,
 				"property 'entry': 0x%" PRIx64 " is not inside a memory region of "
@@ -1316,8 +1317,8 @@ static bool parse_partition(struct ctx *c, int node)
 	char path[DT_PATH_MAX];
 
 	if (c->cfg->nr_parts == CONFIG_MAX_PARTITIONS) {
-		line(c, node, "more than CONFIG_MAX_PARTITIONS (%u) partitions",
-		     CONFIG_MAX_PARTITIONS);
+		say(c, node, "more than CONFIG_MAX_PARTITIONS (%u) partitions",
+		    CONFIG_MAX_PARTITIONS);
 		return false;
 	}
 	part = &c->cfg->parts[c->cfg->nr_parts];
@@ -1325,13 +1326,13 @@ static bool parse_partition(struct ctx *c, int node)
 	pc.part = part;
 
 	if (!dt_is_compatible(c->fdt, node, "bulkhead,partition")) {
-		line(c, node, "property 'compatible' does not include \"bulkhead,partition\"");
+		say(c, node, "property 'compatible' does not include \"bulkhead,partition\"");
 		return false;
 	}
 	dt_path(c->fdt, node, path, sizeof(path));
 	if (strlen(path) >= PLAT_PATH_MAX) {
-		line(c, node, "path longer than PLAT_PATH_MAX - 1 (%u) characters",
-		     PLAT_PATH_MAX - 1);
+		say(c, node, "path longer than PLAT_PATH_MAX - 1 (%u) characters",
+		    PLAT_PATH_MAX - 1);
 		return false;
 	}
 	memcpy(part->path, path, strlen(path) + 1);
@@ -1363,7 +1364,7 @@ static int parse_root(struct ctx *c, int node)
 	unsigned bad = 0;
 
 	if (!dt_is_compatible(c->fdt, node, "bulkhead,hypervisor")) {
-		line(c, node, "property 'compatible' does not include \"bulkhead,hypervisor\"");
+		say(c, node, "property 'compatible' does not include \"bulkhead,hypervisor\"");
 		bad++;
 	}
 	bad += check_cells(c, node);
@@ -1373,11 +1374,11 @@ static int parse_root(struct ctx *c, int node)
 		uint32_t v;
 
 		if (dt_read_u32(c->fdt, node, "time-slice-us", &v, &d)) {
-			line(c, -1, "%s", d.msg);
+			say(c, -1, "%s", d.msg);
 			bad++;
 		} else if (v < CONFIG_SLICE_MIN_US || v > CONFIG_SLICE_MAX_US) {
-			line(c, node, "property 'time-slice-us' is %" PRIu32 ", must be %u to %u",
-			     v, CONFIG_SLICE_MIN_US, CONFIG_SLICE_MAX_US);
+			say(c, node, "property 'time-slice-us' is %" PRIu32 ", must be %u to %u", v,
+			    CONFIG_SLICE_MIN_US, CONFIG_SLICE_MAX_US);
 			bad++;
 		} else {
 			c->cfg->slice_us = v;
@@ -1407,7 +1408,7 @@ int config_parse(const void *fdt, const struct config_env *env, struct config *c
 	cfg->slice_us = CONFIG_DEFAULT_SLICE_US;
 
 	if (dt_check(fdt, &d)) {
-		line(&c, -1, "%s", d.msg);
+		say(&c, -1, "%s", d.msg);
 		return -EINVAL;
 	}
 	node = dt_node(fdt, "/chosen/bulkhead");

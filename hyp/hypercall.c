@@ -86,7 +86,7 @@ void hypercall_handle(struct vcpu *v)
 		sched_yield();
 		return;
 	case BH_HVC_TRAP_COUNT:
-		r[0] = (uint32_t)(v->exits - v->hvcs);
+		r[0] = (uint32_t)(v->traps - v->hvcs);
 		return;
 	case BH_HVC_BENCH_START: {
 		struct pmu_count c = pmu_read();

@@ -18,7 +18,7 @@
 #define BH_HVC_YIELD 0x85000003u	 /* give up the rest of the time slice -> r0 = 0 */
 #define BH_HVC_STOP 0x85000004u		 /* stop this partition (all vCPUs); r1 = exit code */
 
-#define BH_HVC_TRAP_COUNT 0x85000005u /* -> r0 = exits this vCPU took, hypercalls excluded */
+#define BH_HVC_TRAP_COUNT 0x85000005u /* -> r0 = traps this vCPU took (not IRQs, not HVCs) */
 /* Benchmarks (docs/benchmarks.md): START records this vCPU's HYP and guest instruction counts;
  * STOP (r1 = IPA of a NUL-terminated name, r2 = iterations) prints the per-iteration counts as
  * "bench: <name>: <hyp> HYP, <guest> guest instructions per op (<n> iterations)". */

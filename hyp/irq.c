@@ -9,6 +9,7 @@
 #include "hyp/panic.h"
 #include "hyp/percpu.h"
 #include "hyp/sched.h"
+#include "hyp/vgic.h"
 
 #define GIC_INTID_MASK 0x3ffu
 #define GIC_SPURIOUS 1023u
@@ -21,8 +22,12 @@ void hyp_irq(void)
 	if (intid == GIC_SPURIOUS)
 		return;
 	this_cpu()->irqs++;
-	gic_eoi(iar);
+	gic_eoi(iar); /* priority drop; deactivation below, or by the guest (GICH_LR.HW) */
+	if (vgic_forward_irq(intid))
+		return;
 	gic_deactivate(iar);
+	if (intid == hyp_platform()->gic.maint_intid)
+		return; /* list registers drained: the run loop refills them before re-entry */
 	if (intid == GIC_SGI_STOP && panic_in_progress())
 		cpu_stop();
 	else if (intid == GIC_SGI_KICK)

@@ -19,6 +19,7 @@
 #include "hyp/partition.h"
 #include "hyp/sched.h"
 #include "hyp/selftest.h"
+#include "hyp/vgic.h"
 #include "hyp/smp.h"
 #include "mm/hyp_map.h"
 #include "mm/stage2.h"
@@ -105,6 +106,7 @@ static void start_partitions(const void *fdt)
 		pr_err("partitions: /chosen/bulkhead unusable, no partition started");
 	else if (bad > 0)
 		pr_warn("partitions: %d invalid partition(s) not started", bad);
+	vgic_global_init();
 	unsigned n = partitions_create(&cfg);
 	pr_info("partitions: %u running", n);
 	sched_start(cfg.slice_us ? cfg.slice_us : CONFIG_DEFAULT_SLICE_US);

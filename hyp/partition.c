@@ -195,6 +195,12 @@ static bool create(const struct part_config *c)
 		p->vcpus[i] = v;
 		sched_add(v, (unsigned)cpus[i]);
 	}
+	if (vgic_partition_init(p)) {
+		pr_err("partition %s: cannot set up its GIC distributor; not started", c->name);
+		stage2_destroy(&p->s2);
+		return false;
+	}
+	p->cntvoff = timer_now();
 	reset_vcpus(p);
 	atomic_store(&p->state, PART_RUNNING);
 	atomic_fetch_add(&nr_running, 1);
@@ -265,6 +271,8 @@ int partition_restart(struct partition *p, const char *why)
 		partition_stop(p, "restart failed");
 		return -ENOMEM;
 	}
+	vgic_partition_init(p); /* fresh distributor state; cannot fail for a valid partition */
+	p->cntvoff = timer_now();
 	reset_vcpus(p);
 	atomic_store(&p->state, PART_RUNNING);
 	pr_info("partition %s restarted (%s)", p->cfg->name, why);

@@ -27,6 +27,7 @@ struct percpu {
 	struct vcpu *last;	      /* where round robin continues */
 	struct vcpu *_Atomic running; /* vCPU in (or entering) guest mode, for restart waits */
 	struct vcpu *vfp_owner;	      /* whose VFP state is in the registers (hyp/vfp.c) */
+	struct vcpu *vtimer_owner;    /* given the timer PPI, still active physically (vgic.c) */
 	unsigned nr_vcpus;
 	bool need_resched;
 };

@@ -13,6 +13,7 @@
 #include "hyp/sysreg.h"
 #include "hyp/trap.h"
 #include "hyp/vfp.h"
+#include "hyp/vgic.h"
 
 /* HCR for guests (ARM ARM B4.1.65), each bit for isolation:
  *  VM    stage-2 translation on: the partition sees only its own IPA space.
@@ -132,11 +133,14 @@ static void switch_to(struct percpu *pc, struct vcpu *v)
 	if (pc->current == v && pc->current_epoch == epoch)
 		return;
 	if (pc->current && pc->current != v &&
-	    pc->current_epoch == atomic_load(&pc->current->epoch))
+	    pc->current_epoch == atomic_load(&pc->current->epoch)) {
+		vgic_put(pc->current);
 		vcpu_put(pc->current);
+	}
 	if (pc->vfp_owner == v && pc->current_epoch != epoch)
 		pc->vfp_owner = NULL; /* the registers hold a previous life's state */
 	vcpu_load(v);
+	vgic_load(v);
 	vfp_switch(v);
 	pc->current = v;
 	pc->current_epoch = epoch;
@@ -167,6 +171,8 @@ void sched_run(void)
 		idle();
 	hyp_timer_intid = hyp_platform()->timer.intid_hyp;
 	gic_enable_ppi(hyp_timer_intid);
+	gic_enable_ppi(hyp_platform()->timer.intid_virt);
+	gic_enable_ppi(hyp_platform()->gic.maint_intid);
 	pmu_cpu_init();
 	irq_disable();
 	sysreg_write32(HCR, hcr);
@@ -195,14 +201,18 @@ void sched_run(void)
 					(unsigned long long)stage2_vmids()->rollovers,
 					(unsigned long long)stage2_vmids()->generation);
 			}
+			vgic_flush(v);
 			pc->running = v;
 			unsigned vec = guest_enter(&v->regs);
 			pc->running = NULL;
 			v->exits++;
-			if (vec == HYP_VEC_IRQ)
+			vgic_sync(v);
+			if (vec == HYP_VEC_IRQ) {
 				hyp_irq();
-			else
+			} else {
+				v->traps++;
 				trap_handle(v);
+			}
 		}
 		sysreg_write32(CNTHP_CTL, 0);
 	}

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "hyp/partition.h"
 #include "hyp/sysreg.h"
 
 /* Guest SCTLR at reset: MMU, caches and alignment checks off; the RES1 bits of the Cortex-A15
@@ -102,6 +103,7 @@ void vcpu_load(struct vcpu *v)
 	sysreg_write32(TPIDRPRW, c->tpidrprw);
 	sysreg_write32(CSSELR, c->csselr);
 	sysreg_write32(CNTKCTL, c->cntkctl);
+	sysreg_write64(CNTVOFF, v->part->cntvoff);
 	sysreg_write64(CNTV_CVAL, c->cntv_cval);
 	sysreg_write32(CNTV_CTL, c->cntv_ctl);
 	isb();

@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 
 #include "hyp/types.h"
+#include "hyp/vgic.h"
 
 struct partition;
 
@@ -66,6 +67,7 @@ struct vcpu {
 	struct vcpu_banked banked;
 	struct vcpu_cp15 cp15;
 	struct vcpu_vfp vfp;
+	struct vgic_vcpu vgic; /* virtual interface state (hyp/vgic.c) */
 	struct partition *part;
 	unsigned index;	   /* vCPU number within the partition */
 	unsigned cpu;	   /* logical physical CPU it is pinned to */
@@ -74,6 +76,7 @@ struct vcpu {
 	 * must reload it instead of saving it over the reset state (hyp/sched.c). */
 	atomic_uint epoch;
 	uint64_t exits; /* statistics */
+	uint64_t traps; /* exits through the trap vector (not IRQs), hypercalls included */
 	uint64_t hvcs;
 	uint32_t bench_hyp, bench_guest; /* PMU counts at BH_HVC_BENCH_START */
 	struct vcpu *next_on_cpu;	 /* run queue link (hyp/sched.c) */

@@ -35,6 +35,7 @@ run_suite() {
 
 run_suite lint "$top/tests/lint.sh"
 run_suite unit "$top/tests/run-unit.sh" "$build" "$@"
+run_suite tools "$top/tests/tools/run.sh"
 run_suite qemu "$top/tests/qemu/run.sh" "$build"
 run_suite bench "$top/scripts/bench.sh" --check
 

@@ -10,11 +10,15 @@ dtbs="$build/dtb"
 top=$(cd "$(dirname "$0")/.." && pwd)
 # Platform tests read DTBs that QEMU itself produces (tests/unit/dtb/make-dtbs.sh).
 "$top/tests/unit/dtb/make-dtbs.sh" "$dtbs" >/dev/null || { echo "unit: cannot make DTBs"; exit 1; }
+# Partition-config fixtures: board DTBs plus one .dts each (tests/unit/config/).
+"$top/tests/unit/config/make-fixtures.sh" "$build/config" >/dev/null ||
+	{ echo "unit: cannot make config fixtures"; exit 1; }
 
 passed=0
 failed=0
 for t in "$@"; do
-	out=$(BULKHEAD_TEST_DTB_DIR="$dtbs" CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
+	out=$(BULKHEAD_TEST_DTB_DIR="$dtbs" BULKHEAD_TEST_CONFIG_DIR="$build/config" \
+		CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
 	rc=$?
 	p=$(grep -c '^ok ' <<<"$out")
 	f=$(grep -c '^not ok ' <<<"$out")

@@ -101,7 +101,7 @@ static inline void gic_dist_enable(void)
 	gicd_write(GICD_CTLR, GICD_CTLR_ENABLE);
 }
 
-/* Turns this vCPU's CPU interface on and lets every priority below `pmr` through. */
+/* Turns this vCPU's CPU interface on; interrupts with a priority value below `pmr` get through. */
 static inline void gic_cpu_enable(uint32_t pmr)
 {
 	gicc_write(GICC_PMR, pmr);

@@ -10,6 +10,8 @@
 #   PARTS_GEN="cmd"       instead of PARTS: a command that writes the .dts to stdout
 #   LOADERS=( "build/guests/hello.bin@0x49000000" ... )  images placed in RAM before boot
 #   EXPECT=( "line" ... ) substrings that must appear on the console, in this order
+#   EXPECT_ANY=( "line" ... )  substrings that must appear too, in any order (output of
+#                         partitions running in parallel)
 #   REJECT=( "PANIC" )    substrings that must never appear
 # The scenario passes when every EXPECT line has appeared in order and no REJECT line has; QEMU
 # is killed on every path. Prints one line per scenario and "qemu: N passed, N failed".
@@ -31,6 +33,17 @@ qpid=
 cleanup() { [ -z "$qpid" ] || kill -9 "$qpid" 2>/dev/null; }
 trap cleanup EXIT INT TERM
 
+# The first EXPECT_ANY line missing from the log (empty if all are there).
+missing_any() {
+	local l
+	for l in "${EXPECT_ANY[@]}"; do
+		grep -qF -- "$l" "$1" || {
+			echo "$l"
+			return
+		}
+	done
+}
+
 # Number of EXPECT lines found in order in the log.
 matched() {
 	awk -v n="${#EXPECT[@]}" 'BEGIN { i = 1 }
@@ -43,7 +56,7 @@ passed=0
 failed=0
 for scn in "${scenarios[@]}"; do
 	name=$(basename "$scn" .scn)
-	SMP=4 MEM=1024 TIMEOUT=20 MACHINE_OPTS= DTB_EDITS=() EXPECT=() REJECT=("PANIC")
+	SMP=4 MEM=1024 TIMEOUT=20 MACHINE_OPTS= DTB_EDITS=() EXPECT=() EXPECT_ANY=() REJECT=("PANIC")
 	PARTS= PARTS_GEN= LOADERS=()
 	# shellcheck disable=SC1090
 	source "$scn"
@@ -82,7 +95,8 @@ for scn in "${scenarios[@]}"; do
 		qpid=$!
 		deadline=$((SECONDS + TIMEOUT))
 		while :; do
-			if [ "$(matched "$want" "$log")" -eq "${#EXPECT[@]}" ]; then
+			if [ "$(matched "$want" "$log")" -eq "${#EXPECT[@]}" ] &&
+				[ -z "$(missing_any "$log")" ]; then
 				sleep 0.3 # let trailing output (a late PANIC) arrive
 				break
 			fi
@@ -109,6 +123,8 @@ for scn in "${scenarios[@]}"; do
 			done
 		elif [ "$(matched "$want" "$log")" -lt "${#EXPECT[@]}" ]; then
 			why="$why; first missing line: $(sed -n "$(($(matched "$want" "$log") + 1))p" "$want")"
+		elif [ -n "$(missing_any "$log")" ]; then
+			why="$why; missing line: $(missing_any "$log")"
 		fi
 	fi
 

@@ -7,7 +7,8 @@
  * with exactly the expected line and keep ok. The valid fixtures check every parsed field, the
  * mixed one that a bad partition does not take good ones with it, and a corruption loop that no
  * input crashes the parser or lets an inconsistent partition through (checked against the rules
- * restated in check_invariants()).
+ * restated in check_invariants()). Trees with hundreds of partitions, for the CONFIG_MAX_* limits,
+ * are built here with libfdt (many_partitions()), so they follow config.h.
  *
  * The hypervisor and DTB placement is bulkhead-check's default, which is QEMU's for -kernel:
  * RAM base + 0x10000 (16 MiB reserved) and RAM base + min(RAM / 2, 128 MiB). Addresses below are
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,13 +270,16 @@ static void check_invariants(const struct config *c, const struct config_env *en
 							    plat.gic.dist.size));
 				assert_false(ranges_overlap(s->base, s->size, p->gicc_ipa,
 							    plat.gic.vcpu.size));
-				for (unsigned y = 0; y <= k; y++)
-					for (unsigned z = 0;
-					     z < p->devices[y].nr_regs && (y < k || z < x); z++)
-						assert_false(
-							ranges_overlap(s->base, s->size,
-								       p->devices[y].regs[z].base,
-								       p->devices[y].regs[z].size));
+				/* Disjoint from every span listed before it. */
+				for (unsigned y = 0; y <= k; y++) {
+					const struct part_device *e = &p->devices[y];
+					unsigned nz = y < k ? e->nr_regs : x;
+
+					for (unsigned z = 0; z < nz; z++)
+						assert_false(ranges_overlap(s->base, s->size,
+									    e->regs[z].base,
+									    e->regs[z].size));
+				}
 			}
 			for (unsigned x = 0; x < d->nr_irqs; x++) {
 				assert_true(d->intids[x] >= 32 && d->intids[x] < 1020);
@@ -374,7 +379,6 @@ static const struct error_case error_cases[] =
 		/* Image and DTB modules and where they are copied. */
 		{"dtb-default-over-image",
 		 "/chosen/bulkhead/p: property 'dtb-ipa': 0x40e00000-0x40e01fff overlaps the image at IPA 0x40000000-0x40efffff"},
-		{"dtb-ipa-no-dtb", "/chosen/bulkhead/p: property 'dtb-ipa' given without 'dtb'"},
 		{"dtb-ipa-outside",
 		 "/chosen/bulkhead/p: property 'dtb-ipa': 0x48000000 is not inside a memory region of this partition"},
 		{"dtb-ipa-unaligned",
@@ -558,44 +562,143 @@ static void test_error_case(void **state)
 	assert_int_equal(cfg.parts[1].nr_regions, 0);
 }
 
-/* Generated fixtures: limits that take many partitions to reach. */
-static void test_max_vcpus_per_cpu(void **state)
+/* Every err-*.dtb the generator built has its expected line above, and the other way round. */
+static void test_every_fixture_has_a_case(void **state)
 {
-	struct lines l;
-	int ret = parse("gen-vcpus-per-cpu", &l);
+	DIR *dir = opendir(fixture_dir);
+	unsigned found = 0;
+	struct dirent *e;
 	(void)state;
 
-	if (ret != 1 || l.n != 1)
-		dump_lines("gen-vcpus-per-cpu", ret, &l);
-	assert_int_equal(ret, 1);
-	assert_int_equal(l.n, 1);
-	assert_string_equal(l.line[0],
-			    "/chosen/bulkhead/p63: property 'cpus' entry 0: too many vCPUs "
-			    "on one CPU: /cpus/cpu@0 already has "
-			    "CONFIG_MAX_VCPUS_PER_CPU (64)");
-	assert_int_equal(cfg.nr_parts, 64);
-	assert_string_equal(cfg.parts[63].name, "p62");
+	assert_non_null(dir);
+	while ((e = readdir(dir)) != NULL) {
+		size_t len = strlen(e->d_name), i = 0;
+
+		if (strncmp(e->d_name, "err-", 4) || len < 8 || strcmp(e->d_name + len - 4, ".dtb"))
+			continue;
+		while (i < ARRAY_SIZE(error_cases) &&
+		       (strlen(error_cases[i].fixture) != len - 8 ||
+			strncmp(error_cases[i].fixture, e->d_name + 4, len - 8)))
+			i++;
+		if (i == ARRAY_SIZE(error_cases))
+			fail_msg("%s has no entry in error_cases", e->d_name);
+		found++;
+	}
+	closedir(dir);
+	assert_int_equal(found, ARRAY_SIZE(error_cases));
 }
 
+/* --- limits that take hundreds of partitions: trees built here, so they follow config.h ------ */
+
+static void setprop_u64s(void *fdt, int node, const char *name, const uint64_t *v, unsigned n)
+{
+	fdt64_t cells[2];
+
+	for (unsigned i = 0; i < n; i++)
+		cells[i] = cpu_to_fdt64(v[i]);
+	assert_int_equal(fdt_setprop(fdt, node, name, cells, (int)(n * sizeof(cells[0]))), 0);
+}
+
+/* Loads board and gives it a /chosen/bulkhead with n minimal partitions p0..p<n-1>, the i-th on
+ * /cpus/cpu@<i % cpus>, each with 4 KiB of its own memory and one shared image module. */
+static void *many_partitions(const char *board, unsigned n, unsigned cpus)
+{
+	void *fdt = load(board);
+	int chosen, bh;
+
+	assert_int_equal(fdt_open_into(fdt, fdt, (int)DT_MAX_SIZE), 0);
+	chosen = fdt_path_offset(fdt, "/chosen");
+	bh = fdt_add_subnode(fdt, chosen, "bulkhead");
+	assert_true(bh >= 0);
+	assert_int_equal(fdt_setprop_string(fdt, bh, "compatible", "bulkhead,hypervisor"), 0);
+	assert_int_equal(fdt_setprop_u32(fdt, bh, "#address-cells", 2), 0);
+	assert_int_equal(fdt_setprop_u32(fdt, bh, "#size-cells", 2), 0);
+	/* libfdt adds a subnode as the first child: add the last partition first. */
+	for (unsigned i = n; i-- > 0;) {
+		const uint64_t image[2] = {0x4a100000, 0x1000};
+		const uint64_t reg[2] = {0, 0x1000}, phys = 0x50000000 + (uint64_t)i * 0x1000;
+		char name[16], cpu[32];
+		int part, mem;
+
+		snprintf(name, sizeof(name), "p%u", i);
+		snprintf(cpu, sizeof(cpu), "/cpus/cpu@%u", i % cpus);
+		part = fdt_add_subnode(fdt, fdt_path_offset(fdt, "/chosen/bulkhead"), name);
+		assert_true(part >= 0);
+		assert_int_equal(fdt_setprop_string(fdt, part, "compatible", "bulkhead,partition"),
+				 0);
+		assert_int_equal(fdt_setprop_u32(fdt, part, "#address-cells", 2), 0);
+		assert_int_equal(fdt_setprop_u32(fdt, part, "#size-cells", 2), 0);
+		assert_int_equal(fdt_setprop_u32(fdt, part, "cpus",
+						 fdt_get_phandle(fdt, fdt_path_offset(fdt, cpu))),
+				 0);
+		setprop_u64s(fdt, part, "image", image, 2);
+		mem = fdt_add_subnode(fdt, part, "memory@0");
+		assert_true(mem >= 0);
+		setprop_u64s(fdt, mem, "reg", reg, 2);
+		setprop_u64s(fdt, mem, "phys", &phys, 1);
+	}
+	assert_int_equal(fdt_pack(fdt), 0);
+	return fdt;
+}
+
+/* One partition more than CONFIG_MAX_PARTITIONS, spread over 8 CPUs. */
 static void test_max_partitions(void **state)
 {
-	void *fdt = load("gen-max-partitions");
+	void *fdt = many_partitions("board-smp8", CONFIG_MAX_PARTITIONS + 1, 8);
+	char expect[128];
 	struct config_env env;
 	struct lines l;
 	int ret = parse_fdt(fdt, &l);
 	(void)state;
 
 	if (ret != 1 || l.n != 1)
-		dump_lines("gen-max-partitions", ret, &l);
+		dump_lines("many_partitions", ret, &l);
 	assert_int_equal(ret, 1);
 	assert_int_equal(l.n, 1);
-	assert_string_equal(l.line[0],
-			    "/chosen/bulkhead/p511: more than CONFIG_MAX_PARTITIONS (512) "
-			    "partitions");
+	snprintf(expect, sizeof(expect),
+		 "/chosen/bulkhead/p%u: more than CONFIG_MAX_PARTITIONS (%u) partitions",
+		 (unsigned)CONFIG_MAX_PARTITIONS, (unsigned)CONFIG_MAX_PARTITIONS);
+	assert_string_equal(l.line[0], expect);
 	assert_int_equal(cfg.nr_parts, CONFIG_MAX_PARTITIONS);
-	assert_string_equal(cfg.parts[CONFIG_MAX_PARTITIONS - 1].name, "p510");
+	assert_string_equal(cfg.parts[0].name, "p0");
 	env = env_for(fdt, &plat);
 	check_invariants(&cfg, &env);
+	free(fdt);
+}
+
+/* All partitions on one CPU. A partition pins at most one vCPU to a CPU, so the per-CPU limit
+ * is reachable only while CONFIG_MAX_VCPUS_PER_CPU < CONFIG_MAX_PARTITIONS; otherwise the
+ * partition limit is what bounds a CPU's vCPUs, and a full set on one CPU must be accepted. */
+static void test_max_vcpus_per_cpu(void **state)
+{
+	const bool reachable = CONFIG_MAX_VCPUS_PER_CPU < CONFIG_MAX_PARTITIONS;
+	const unsigned n = reachable ? CONFIG_MAX_VCPUS_PER_CPU + 1 : CONFIG_MAX_PARTITIONS;
+	void *fdt = many_partitions("board-smp4", n, 1);
+	char expect[160];
+	struct config_env env;
+	struct lines l;
+	int ret = parse_fdt(fdt, &l);
+	(void)state;
+
+	if (ret != (reachable ? 1 : 0))
+		dump_lines("many_partitions", ret, &l);
+	env = env_for(fdt, &plat);
+	check_invariants(&cfg, &env);
+	if (!reachable) {
+		assert_int_equal(ret, 0);
+		assert_int_equal(l.n, 0);
+		assert_int_equal(cfg.nr_parts, n);
+		free(fdt);
+		return;
+	}
+	assert_int_equal(ret, 1);
+	assert_int_equal(l.n, 1);
+	snprintf(expect, sizeof(expect),
+		 "/chosen/bulkhead/p%u: property 'cpus' entry 0: too many vCPUs on one CPU: "
+		 "/cpus/cpu@0 already has CONFIG_MAX_VCPUS_PER_CPU (%u)",
+		 n - 1, (unsigned)CONFIG_MAX_VCPUS_PER_CPU);
+	assert_string_equal(l.line[0], expect);
+	assert_int_equal(cfg.nr_parts, n - 1);
 	free(fdt);
 }
 
@@ -1098,6 +1201,7 @@ static void test_fuzz_mixed(void **state)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_every_fixture_has_a_case),
 		cmocka_unit_test(test_max_vcpus_per_cpu),
 		cmocka_unit_test(test_max_partitions),
 		cmocka_unit_test(test_full),
@@ -1112,7 +1216,7 @@ int main(void)
 		cmocka_unit_test(test_fuzz_mixed),
 	};
 	const size_t nr_errors = ARRAY_SIZE(error_cases);
-	struct CMUnitTest *tests = calloc(nr_errors + ARRAY_SIZE(fixed), sizeof(*tests));
+	struct CMUnitTest *tests;
 	int ret;
 
 	fixture_dir = getenv("BULKHEAD_TEST_CONFIG_DIR");
@@ -1122,6 +1226,7 @@ int main(void)
 			"tests/unit/config/make-fixtures.sh\n");
 		return 1;
 	}
+	tests = calloc(nr_errors + ARRAY_SIZE(fixed), sizeof(*tests));
 	if (!tests)
 		return 1;
 	/* One test per error fixture, named after it. */

@@ -1,0 +1,303 @@
+/* vGIC hardware layer (see vgic.h). Register layout: GICv2 architecture spec (IHI 0048B) 5.3. */
+#include "hyp/vgic.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "drivers/gic.h"
+#include "hyp/boot.h"
+#include "hyp/io.h"
+#include "hyp/partition.h"
+#include "hyp/percpu.h"
+#include "hyp/sched.h"
+
+#define GICH_HCR 0x000
+#define GICH_VTR 0x004
+#define GICH_VMCR 0x008
+#define GICH_ELRSR0 0x030
+#define GICH_APR 0x0f0
+#define GICH_LR(n) (0x100 + 4 * (n))
+#define GICH_HCR_EN (1u << 0)
+#define GICH_HCR_UIE (1u << 1) /* maintenance interrupt when at most one LR is in use */
+#define GICH_VTR_LISTREGS(v) (((v)&0x3fu) + 1)
+
+/* GICH_LR fields (5.3.11) */
+#define LR_VIRTUAL_ID(id) ((uint32_t)(id)&0x3ffu)
+#define LR_PHYSICAL_ID(id) (((uint32_t)(id)&0x3ffu) << 10) /* with LR_HW */
+#define LR_CPUID(src) (((uint32_t)(src)&0x7u) << 10)	   /* SGI source, without LR_HW */
+#define LR_EOI (1u << 19) /* maintenance interrupt on EOI (software, level-sensitive) */
+#define LR_PRIORITY(p) ((((uint32_t)(p) >> 3) & 0x1fu) << 23)
+#define LR_STATE_SHIFT 28
+#define LR_STATE_MASK (3u << LR_STATE_SHIFT)
+#define LR_HW (1u << 31)
+#define LR_GET_ID(lr) ((lr)&0x3ffu)
+#define LR_GET_CPUID(lr) (((lr) >> 10) & 0x7u)
+
+#define GIC_FIRST_SPI 32u
+#define GIC_NR_INTIDS 1020u
+
+static uintptr_t gich;
+static unsigned nr_lrs;
+static uint32_t timer_intid, maint_intid;
+static struct partition *spi_owner[GIC_NR_INTIDS]; /* set at partition creation, then read-only */
+
+void vgic_global_init(void)
+{
+	const struct platform *p = hyp_platform();
+
+	gich = (uintptr_t)p->gic.hyp.base;
+	nr_lrs = GICH_VTR_LISTREGS(mmio_read32(gich + GICH_VTR));
+	if (nr_lrs > VGIC_MAX_LRS)
+		nr_lrs = VGIC_MAX_LRS;
+	timer_intid = p->timer.intid_virt;
+	maint_intid = p->gic.maint_intid;
+}
+
+static void kick(void *ctx, unsigned vcpu)
+{
+	const struct partition *p = ctx;
+
+	if (vcpu < p->nr_vcpus) {
+		atomic_store(&p->vcpus[vcpu]->vgic.dirty, true);
+		sched_kick(p->vcpus[vcpu]->cpu);
+	}
+}
+
+/* A passed-through SPI is enabled and routed physically as the guest enables and targets it
+ * virtually: to the physical CPU of the first vCPU in its target mask. */
+static void spi_hw(void *ctx, unsigned intid, bool enabled, uint8_t vcpu_mask)
+{
+	const struct partition *p = ctx;
+	unsigned target = 0;
+
+	while (target < p->nr_vcpus && !(vcpu_mask & (1u << target)))
+		target++;
+	if (!enabled || target == p->nr_vcpus) {
+		gic_spi_enable(intid, false);
+		return;
+	}
+	gic_spi_route(intid, p->vcpus[target]->cpu);
+	gic_spi_enable(intid, true);
+}
+
+static const struct vgic_dist_ops ops = {.kick = kick, .spi_hw = spi_hw};
+
+static struct vcpu *mmio_vcpu(const struct partition *p)
+{
+	struct vcpu *v = sched_current();
+
+	return v && v->part == p ? v : NULL;
+}
+
+static int gicd_read(void *dev, uint64_t off, unsigned size, uint32_t *val)
+{
+	struct partition *p = dev;
+	struct vcpu *v = mmio_vcpu(p);
+
+	if (!v)
+		return -EINVAL;
+	spin_lock(&p->vgic.lock);
+	int err = vgic_dist_mmio_read(&p->vgic.dist, v->index, off, size, val);
+	spin_unlock(&p->vgic.lock);
+	return err;
+}
+
+static int gicd_write(void *dev, uint64_t off, unsigned size, uint32_t val)
+{
+	struct partition *p = dev;
+	struct vcpu *v = mmio_vcpu(p);
+
+	if (!v)
+		return -EINVAL;
+	spin_lock(&p->vgic.lock);
+	int err = vgic_dist_mmio_write(&p->vgic.dist, v->index, off, size, val);
+	spin_unlock(&p->vgic.lock);
+	return err;
+}
+
+int vgic_partition_init(struct partition *p)
+{
+	const struct part_config *c = p->cfg;
+	uint32_t owned[VGIC_NR_GROUPS] = {0};
+	unsigned top = 0;
+
+	for (unsigned d = 0; d < c->nr_devices; d++) {
+		for (unsigned i = 0; i < c->devices[d].nr_irqs; i++) {
+			uint32_t id = c->devices[d].intids[i];
+			if (id < GIC_FIRST_SPI || id >= GIC_NR_INTIDS)
+				continue; /* config.c only passes SPIs */
+			owned[id / 32] |= 1u << (id % 32);
+			spi_owner[id] = p;
+			gic_spi_enable(id, false);
+			if (id + 1 > top)
+				top = id + 1;
+		}
+	}
+	unsigned nr_lines = top > GIC_FIRST_SPI ? ALIGN_UP(top, 32u) : GIC_FIRST_SPI;
+	spin_lock_init(&p->vgic.lock);
+	int err = vgic_dist_init(&p->vgic.dist, p->nr_vcpus, nr_lines, owned, &ops, p);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < p->nr_vcpus; i++)
+		memset(&p->vcpus[i]->vgic, 0, sizeof(p->vcpus[i]->vgic));
+
+	struct mmio_region r = {
+		.base = c->gicd_ipa,
+		.size = VGIC_DIST_FRAME_SIZE,
+		.read = gicd_read,
+		.write = gicd_write,
+		.dev = p,
+		.name = "GICD",
+	};
+	if (mmio_find(&p->bus, c->gicd_ipa, 4))
+		return 0; /* restart: the region is already there */
+	return mmio_register(&p->bus, &r);
+}
+
+void vgic_load(struct vcpu *v)
+{
+	const struct vgic_vcpu *g = &v->vgic;
+	struct percpu *pc = this_cpu();
+
+	/* The timer PPI belongs to the CPU, not to the vCPU that was given it: the vCPU being
+	 * loaded (another one, or a reset one) needs it. A virtual instance still in the previous
+	 * vCPU's saved LRs ends as a plain software interrupt. */
+	if (pc->vtimer_owner) {
+		gic_deactivate(timer_intid);
+		pc->vtimer_owner = NULL;
+	}
+
+	mmio_write32(gich + GICH_VMCR, g->vmcr);
+	mmio_write32(gich + GICH_APR, g->apr);
+	for (unsigned i = 0; i < nr_lrs; i++)
+		mmio_write32(gich + GICH_LR(i), g->lr[i]);
+	mmio_write32(gich + GICH_HCR, GICH_HCR_EN | (g->uie ? GICH_HCR_UIE : 0));
+}
+
+void vgic_put(struct vcpu *v)
+{
+	struct vgic_vcpu *g = &v->vgic;
+
+	g->vmcr = mmio_read32(gich + GICH_VMCR);
+	g->apr = mmio_read32(gich + GICH_APR);
+	for (unsigned i = 0; i < nr_lrs; i++) {
+		uint32_t lr = mmio_read32(gich + GICH_LR(i));
+		/* A physical interrupt still active behind an LR would block this CPU's next
+		 * vCPU (its timer PPI is the same INTID): deactivate it now and keep the
+		 * virtual one as a plain software interrupt. */
+		if ((lr & LR_HW) && (lr & LR_STATE_MASK)) {
+			gic_deactivate(LR_GET_ID(lr >> 10));
+			lr &= ~(LR_HW | LR_PHYSICAL_ID(0x3ff));
+		}
+		g->lr[i] = lr;
+		mmio_write32(gich + GICH_LR(i), 0);
+	}
+	mmio_write32(gich + GICH_HCR, 0);
+}
+
+/* Interrupts whose physical instance the guest deactivates through GICH_LR.HW. */
+static bool hw_linked(const struct vcpu *v, unsigned intid)
+{
+	return intid >= GIC_FIRST_SPI && intid < GIC_NR_INTIDS && spi_owner[intid] == v->part;
+}
+
+void vgic_sync(struct vcpu *v)
+{
+	struct vgic_vcpu *g = &v->vgic;
+	struct vgic *vg = &v->part->vgic;
+
+	if (!g->used)
+		return;
+	spin_lock(&vg->lock);
+	for (unsigned i = 0; i < nr_lrs; i++) {
+		if (!(g->used & (1u << i)))
+			continue;
+		uint32_t lr = mmio_read32(gich + GICH_LR(i));
+		enum vgic_lr_state st =
+			(enum vgic_lr_state)((lr & LR_STATE_MASK) >> LR_STATE_SHIFT);
+		unsigned src = (lr & LR_HW) ? 0 : LR_GET_CPUID(lr);
+
+		vgic_dist_lr_done(&vg->dist, v->index, LR_GET_ID(lr), src, st);
+		if (st == VGIC_LR_INVALID && LR_GET_ID(lr) == timer_intid &&
+		    this_cpu()->vtimer_owner == v) {
+			/* The guest is done with the tick: the timer may interrupt again. */
+			gic_deactivate(timer_intid);
+			this_cpu()->vtimer_owner = NULL;
+		}
+		if (st == VGIC_LR_INVALID || st == VGIC_LR_PENDING) {
+			mmio_write32(gich + GICH_LR(i), 0);
+			g->used &= ~(1u << i);
+			atomic_store(&g->dirty, true); /* a free LR, maybe an interrupt back */
+		}
+	}
+	spin_unlock(&vg->lock);
+}
+
+void vgic_flush(struct vcpu *v)
+{
+	struct vgic_vcpu *g = &v->vgic;
+	struct vgic *vg = &v->part->vgic;
+	struct vgic_pick picks[VGIC_MAX_LRS];
+	unsigned free = 0;
+
+	if (!atomic_exchange(&g->dirty, false))
+		return;
+	for (unsigned i = 0; i < nr_lrs; i++)
+		free += !(g->used & (1u << i));
+	spin_lock(&vg->lock);
+	unsigned n = free ? vgic_dist_pick(&vg->dist, v->index, picks, free) : 0;
+	bool more = vgic_dist_has_deliverable(&vg->dist, v->index);
+	spin_unlock(&vg->lock);
+
+	for (unsigned i = 0, k = 0; i < nr_lrs && k < n; i++) {
+		if (g->used & (1u << i))
+			continue;
+		const struct vgic_pick *pk = &picks[k++];
+		uint32_t lr = LR_VIRTUAL_ID(pk->intid) | LR_PRIORITY(pk->priority) |
+			      (VGIC_LR_PENDING << LR_STATE_SHIFT);
+		if (hw_linked(v, pk->intid))
+			lr |= LR_HW | LR_PHYSICAL_ID(pk->intid);
+		else if (pk->intid == timer_intid)
+			lr |= LR_EOI; /* its EOI may end the physical PPI too (sync) */
+		else
+			lr |= LR_CPUID(pk->source) | (pk->level ? LR_EOI : 0);
+		mmio_write32(gich + GICH_LR(i), lr);
+		g->used |= 1u << i;
+	}
+	/* More waiting than free LRs: ask for a maintenance interrupt when they drain. */
+	if (more != g->uie) {
+		g->uie = more;
+		mmio_write32(gich + GICH_HCR, GICH_HCR_EN | (more ? GICH_HCR_UIE : 0));
+	}
+}
+
+bool vgic_forward_irq(uint32_t intid)
+{
+	struct vcpu *v;
+	struct partition *p;
+	unsigned idx = 0;
+
+	if (intid == maint_intid)
+		return false; /* the caller just deactivates it; sync/flush follow on re-entry */
+	if (intid == timer_intid) {
+		v = sched_current();
+		if (!v)
+			return false;
+		p = v->part;
+		idx = v->index;
+		this_cpu()->vtimer_owner = v; /* deactivated when v is done (sync, load) */
+	} else if (intid >= GIC_FIRST_SPI && intid < GIC_NR_INTIDS && spi_owner[intid]) {
+		p = spi_owner[intid];
+	} else {
+		return false;
+	}
+	spin_lock(&p->vgic.lock);
+	vgic_dist_set_pending(&p->vgic.dist, idx, intid, false); /* kicks the target vCPU */
+	spin_unlock(&p->vgic.lock);
+	return true;
+}
+
+bool vgic_pending(const struct vcpu *v)
+{
+	return vgic_dist_has_deliverable(&v->part->vgic.dist, v->index);
+}
