@@ -24,7 +24,8 @@ HYP_SRC := \
 	hyp/boot.c hyp/main.c hyp/console.c hyp/fmt.c hyp/diag.c hyp/panic.c hyp/irq.c \
 	hyp/percpu.c hyp/smp.c hyp/selftest.c hyp/platform.c hyp/dt.c hyp/probe.c hyp/vcpu.c \
 	hyp/config.c hyp/partition.c hyp/sched.c hyp/trap.c hyp/hypercall.c hyp/psci.c hyp/fault.c \
-	hyp/vfp.c hyp/mmio.c hyp/pmu.c hyp/bench.c hyp/vgic.c hyp/vgic_dist.c \
+	hyp/vfp.c hyp/mmio.c hyp/pmu.c hyp/bench.c hyp/vgic.c hyp/vgic_dist.c hyp/vuart.c \
+	hyp/vconsole.c hyp/guest_dt.c \
 	mm/palloc.c mm/pgtable.c mm/lpae.c mm/hyp_map.c mm/cache.c mm/stage2.c \
 	mm/stage2_selftest.c \
 	vmid/vmid.c \
@@ -41,7 +42,7 @@ TARGET_LDFLAGS := $(TARGET_ARCH) -nostartfiles -nostdlib -Wl,-pie -Wl,--no-dynam
 
 HYP_OBJ := $(patsubst %.S,$(B)/hyp/%.o,$(HYP_ASM)) $(patsubst %.c,$(B)/hyp/%.o,$(HYP_SRC))
 
-all: $(B)/bulkhead.bin guests tools
+all: $(B)/bulkhead.bin guests tools linux
 
 # Bare-metal test guests (guests/guests.mk: GUEST_BINS).
 include guests/guests.mk
@@ -94,7 +95,7 @@ HOST_CFLAGS := -std=gnu11 -DBULKHEAD_HOST $(WARN) -g -O1 -fsanitize=address,unde
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -I. -MMD -MP
 HOST_LIBS := -lcmocka -lfdt -lpthread
 
-UNIT_TESTS := fmt platform pgtable palloc vmid mmio vgic_dist config
+UNIT_TESTS := fmt platform pgtable palloc vmid mmio vgic_dist config guest_dt vuart
 UNIT_fmt := tests/unit/test_fmt.c hyp/fmt.c hyp/diag.c
 UNIT_platform := tests/unit/test_platform.c hyp/platform.c hyp/dt.c hyp/fmt.c hyp/diag.c
 UNIT_pgtable := tests/unit/test_pgtable.c mm/pgtable.c mm/lpae.c tests/unit/fake_mm.c
@@ -102,7 +103,10 @@ UNIT_palloc := tests/unit/test_palloc.c mm/palloc.c
 UNIT_vmid := tests/unit/test_vmid.c vmid/vmid.c
 UNIT_mmio := tests/unit/test_mmio.c hyp/mmio.c
 UNIT_vgic_dist := tests/unit/test_vgic_dist.c hyp/vgic_dist.c
+UNIT_vuart := tests/unit/test_vuart.c hyp/vuart.c
 UNIT_config := tests/unit/test_config.c hyp/config.c hyp/platform.c hyp/dt.c hyp/fmt.c hyp/diag.c
+UNIT_guest_dt := tests/unit/test_guest_dt.c hyp/guest_dt.c hyp/config.c hyp/platform.c hyp/dt.c \
+	hyp/fmt.c hyp/diag.c
 
 $(B)/host/%.o: %.c $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -127,6 +131,16 @@ $(B)/host/bulkhead-check: $(patsubst %.c,$(B)/host/%.o,$(CHECK_SRC))
 .PHONY: tools
 tools: $(B)/host/bulkhead-check
 
+# --- the Linux guest's payload (guests/linux/) --------------------------------------------------
+# The kernel comes from scripts/deps.sh (build/deps/linux/vmlinuz); the initramfs is built here.
+LINUX_INITRD := $(B)/linux/initramfs.cpio.gz
+$(LINUX_INITRD): scripts/mkinitramfs.sh guests/linux/init $(DEPS_STAMP)
+	$(if $(Q),@echo "  CPIO    $@")
+	$(Q)scripts/mkinitramfs.sh $@
+
+.PHONY: linux
+linux: $(LINUX_INITRD)
+
 # --- running and testing ----------------------------------------------------------------------
 .PHONY: all run debug test unit qemu-test lint clean bench
 
@@ -135,7 +149,7 @@ bench: deps all
 	$(Q)scripts/bench.sh $(if $(UPDATE),--update)
 
 run: deps all
-	scripts/qemu.sh
+	scripts/demo.sh
 
 debug: deps all
 	scripts/debug.sh

@@ -5,7 +5,7 @@
 # Produces $(B)/guests/<name>.elf and $(B)/guests/<name>.bin (the raw image a partition loads)
 # for each name in GUEST_NAMES; GUEST_BINS lists the images.
 
-GUEST_NAMES := hello isolation psci fault memid irqtimer sgi uart
+GUEST_NAMES := hello isolation psci fault memid irqtimer sgi uart rtc gicdpoke
 
 # IPA every guest is linked at (its partition's image IPA and entry). The one definition: passed
 # to the linker script and to C.

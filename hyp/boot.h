@@ -23,6 +23,10 @@ void hyp_main(const void *fdt) __noreturn;
 /* The platform discovered at boot (valid once hyp_main has printed its summary). */
 const struct platform *hyp_platform(void);
 
+/* The DTB the hypervisor was handed (mapped read-only; passed-through device nodes are copied
+ * from it into generated guest trees). */
+const void *hyp_fdt(void);
+
 extern struct image_layout hyp_image;
 extern struct palloc hyp_pool;
 

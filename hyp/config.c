@@ -54,7 +54,8 @@ static const char *const partition_props[] = {
 	"compatible",	 "label",     "#address-cells", "#size-cells", "cpus",
 	"image",	 "image-ipa", "entry",		"dtb",	       "dtb-ipa",
 	"bootargs",	 "devices",   "gic-dist-ipa",	"gic-cpu-ipa", "fault-policy",
-	"restart-limit", "status",    "phandle",
+	"restart-limit", "status",    "phandle",	"initrd",      "initrd-ipa",
+	"vuart",
 };
 
 static const char *const region_props[] = {"reg", "phys", "access", "type", "phandle"};
@@ -101,6 +102,7 @@ struct pctx {
 	bool image_placed;		     /* image_ipa .. + size lies in a normal region */
 	bool dtb_ok;			     /* dtb module read and valid (if any) */
 	bool has_dtb;
+	bool has_initrd; /* initrd module read and valid */
 };
 
 static uint64_t last(uint64_t base, uint64_t size)
@@ -309,7 +311,7 @@ static bool pa_conflict(const struct pctx *pc, uint64_t pa, uint64_t size, unsig
 		const struct {
 			const char *what;
 			const struct part_module *m;
-		} mods[] = {{"image", &o->image}, {"dtb", &o->dtb}};
+		} mods[] = {{"image", &o->image}, {"dtb", &o->dtb}, {"initrd", &o->initrd}};
 
 		for (size_t i = 0; (what & PA_MODULES) && i < ARRAY_SIZE(mods); i++) {
 			const struct part_module *m = mods[i].m;
@@ -628,16 +630,25 @@ static void parse_modules(struct pctx *pc)
 		pc->dtb_ok = parse_module(pc, "dtb", &part->dtb);
 		if (!pc->dtb_ok)
 			part->dtb = (struct part_module){0, 0};
-	} else {
-		if (dt_has_prop(c->fdt, pc->node, "dtb-ipa"))
-			problem(pc, pc->node, "property 'dtb-ipa' given without 'dtb'");
 		if (dt_has_prop(c->fdt, pc->node, "bootargs"))
 			problem(pc, pc->node,
-				"property 'bootargs' given without 'dtb' (bootargs go into the "
-				"guest's DTB)");
+				"property 'bootargs' given with 'dtb' (a guest DTB module is used "
+				"as given: put bootargs in its /chosen)");
+		if (dt_has_prop(c->fdt, pc->node, "initrd"))
+			problem(pc, pc->node,
+				"property 'initrd' given with 'dtb' (a guest DTB module is used as "
+				"given: describe the initrd in its /chosen and place it with a "
+				"memory region of its own)");
 	}
 	if (!pc->image_ok)
 		part->image = (struct part_module){0, 0};
+	pc->has_initrd = !pc->has_dtb && dt_has_prop(c->fdt, pc->node, "initrd");
+	if (pc->has_initrd && !parse_module(pc, "initrd", &part->initrd)) {
+		part->initrd = (struct part_module){0, 0};
+		pc->has_initrd = false;
+	}
+	if (!pc->has_initrd && dt_has_prop(c->fdt, pc->node, "initrd-ipa"))
+		problem(pc, pc->node, "property 'initrd-ipa' given without 'initrd'");
 }
 
 /* --- memory regions ------------------------------------------------------------------------- */
@@ -887,6 +898,9 @@ static void check_module_regions(struct pctx *pc, const char *name, const struct
 			name, m->pa, last(m->pa, m->size), desc);
 }
 
+static void place_dtb(struct pctx *pc);
+static void place_initrd(struct pctx *pc);
+
 static void place_modules(struct pctx *pc)
 {
 	struct ctx *c = pc->c;
@@ -925,10 +939,54 @@ static void place_modules(struct pctx *pc)
 		}
 	}
 
-	if (!pc->has_dtb || !pc->dtb_ok)
+	place_dtb(pc);
+	place_initrd(pc);
+}
+
+/* The default IPA for size bytes at the top of the first region: the highest 2 MiB boundary with
+ * room (away from an image at the base, and where a Linux guest does not overwrite it while
+ * decompressing), else the highest page boundary with room. */
+static uint64_t top_of_first(const struct part_config *part, uint64_t size)
+{
+	const struct part_region *first = &part->regions[0];
+	uint64_t end = first->ipa + first->size;
+	uint64_t ipa = ALIGN_DOWN(end - size, CFG_DTB_ALIGN);
+
+	if (ipa <= first->ipa)
+		ipa = ALIGN_DOWN(end - size, PAGE_SIZE);
+	return ipa;
+}
+
+static bool overlaps_image(struct pctx *pc, const char *ipa_prop, uint64_t ipa, uint64_t size)
+{
+	const struct part_config *part = pc->part;
+
+	if (!pc->image_placed || !ranges_overlap(ipa, size, part->image_ipa, part->image.size))
+		return false;
+	problem(pc, pc->node,
+		"property '%s': 0x%" PRIx64 "-0x%" PRIx64 " overlaps the image at IPA 0x%" PRIx64
+		"-0x%" PRIx64,
+		ipa_prop, ipa, last(ipa, size), part->image_ipa,
+		last(part->image_ipa, part->image.size));
+	return true;
+}
+
+/* A dtb module, or room for the generated tree. Without 'dtb-ipa' the generated tree goes where
+ * it fits; a first region too small for it besides the image means no tree (the guest gets
+ * r2 = 0; the partition's console line says so), which suits small bare-metal partitions. */
+static void place_dtb(struct pctx *pc)
+{
+	struct ctx *c = pc->c;
+	struct part_config *part = pc->part;
+	const struct part_region *first = &part->regions[0];
+	bool given = dt_has_prop(c->fdt, pc->node, "dtb-ipa");
+	uint64_t size = pc->has_dtb ? part->dtb.size : CONFIG_GUEST_DT_SIZE;
+
+	if (pc->has_dtb && !pc->dtb_ok)
 		return;
-	check_module_regions(pc, "dtb", &part->dtb);
-	if (dt_has_prop(c->fdt, pc->node, "dtb-ipa")) {
+	if (pc->has_dtb)
+		check_module_regions(pc, "dtb", &part->dtb);
+	if (given) {
 		if (!read_addr(pc, pc->node, "dtb-ipa", &part->dtb_ipa))
 			return;
 		if (!IS_ALIGNED(part->dtb_ipa, CFG_DTB_MIN_ALIGN)) {
@@ -937,28 +995,64 @@ static void place_modules(struct pctx *pc)
 				part->dtb_ipa);
 			return;
 		}
-	} else if (part->dtb.size > first->size) {
-		problem(pc, pc->node,
-			"property 'dtb': 0x%" PRIx64 " bytes do not fit in %s (0x%" PRIx64
-			" bytes), where the DTB goes without 'dtb-ipa'",
-			part->dtb.size, region_name(pc, 0), first->size);
+	} else if (size > first->size) {
+		if (pc->has_dtb)
+			problem(pc, pc->node,
+				"property 'dtb': 0x%" PRIx64 " bytes do not fit in %s (0x%" PRIx64
+				" bytes), where the DTB goes without 'dtb-ipa'",
+				part->dtb.size, region_name(pc, 0), first->size);
 		return;
 	} else {
-		uint64_t end = first->ipa + first->size;
-
-		part->dtb_ipa = ALIGN_DOWN(end - part->dtb.size, CFG_DTB_ALIGN);
-		if (part->dtb_ipa <= first->ipa)
-			part->dtb_ipa = ALIGN_DOWN(end - part->dtb.size, PAGE_SIZE);
+		part->dtb_ipa = top_of_first(part, size);
+		if (!pc->has_dtb && pc->image_placed &&
+		    ranges_overlap(part->dtb_ipa, size, part->image_ipa, part->image.size)) {
+			part->dtb_ipa = 0; /* no room: no generated tree */
+			return;
+		}
 	}
-	if (!place(pc, "dtb-ipa", "dtb", part->dtb_ipa, part->dtb.size))
+	if (!place(pc, "dtb-ipa", pc->has_dtb ? "dtb" : "dtb-ipa", part->dtb_ipa, size))
 		return;
-	if (pc->image_placed &&
-	    ranges_overlap(part->dtb_ipa, part->dtb.size, part->image_ipa, part->image.size))
+	if (overlaps_image(pc, "dtb-ipa", part->dtb_ipa, size))
+		return;
+	part->dtb_generated = !pc->has_dtb;
+}
+
+/* The initrd: below the guest's tree at the top of the first region, or at 'initrd-ipa'. */
+static void place_initrd(struct pctx *pc)
+{
+	struct ctx *c = pc->c;
+	struct part_config *part = pc->part;
+	const struct part_region *first = &part->regions[0];
+	uint64_t size = part->initrd.size;
+
+	if (!pc->has_initrd)
+		return;
+	check_module_regions(pc, "initrd", &part->initrd);
+	if (dt_has_prop(c->fdt, pc->node, "initrd-ipa")) {
+		if (!read_addr(pc, pc->node, "initrd-ipa", &part->initrd_ipa))
+			return;
+	} else {
+		uint64_t top = part->dtb_generated ? part->dtb_ipa : first->ipa + first->size;
+
+		if (size > top - first->ipa) {
+			problem(pc, pc->node,
+				"property 'initrd': 0x%" PRIx64 " bytes do not fit in %s below "
+				"IPA 0x%" PRIx64 ", where the initrd goes without 'initrd-ipa'",
+				size, region_name(pc, 0), top);
+			return;
+		}
+		part->initrd_ipa = ALIGN_DOWN(top - size, PAGE_SIZE);
+	}
+	if (!place(pc, "initrd-ipa", "initrd", part->initrd_ipa, size) ||
+	    overlaps_image(pc, "initrd-ipa", part->initrd_ipa, size))
+		return;
+	if (part->dtb_generated &&
+	    ranges_overlap(part->initrd_ipa, size, part->dtb_ipa, CONFIG_GUEST_DT_SIZE))
 		problem(pc, pc->node,
-			"property 'dtb-ipa': 0x%" PRIx64 "-0x%" PRIx64 " overlaps the image at IPA "
-			"0x%" PRIx64 "-0x%" PRIx64,
-			part->dtb_ipa, last(part->dtb_ipa, part->dtb.size), part->image_ipa,
-			last(part->image_ipa, part->image.size));
+			"property 'initrd-ipa': 0x%" PRIx64 "-0x%" PRIx64
+			" overlaps the generated device tree at IPA 0x%" PRIx64 "-0x%" PRIx64,
+			part->initrd_ipa, last(part->initrd_ipa, size), part->dtb_ipa,
+			last(part->dtb_ipa, CONFIG_GUEST_DT_SIZE));
 }
 
 /* --- the virtual GIC's windows in the IPA space ---------------------------------------------- */
@@ -1306,6 +1400,61 @@ static void parse_devices(struct pctx *pc)
 	}
 }
 
+/* --- the emulated console UART -------------------------------------------------------------- */
+
+/* 'vuart = <IPA>': a page where the guest finds an emulated PL011 (hyp/vconsole.c). Its
+ * interrupt is a virtual SPI with the INTID of the hypervisor's console, so a guest tree can
+ * describe it like the board's own UART; the physical line stays the hypervisor's. */
+static void parse_vuart(struct pctx *pc)
+{
+	const struct platform *plat = pc->c->plat;
+	struct part_config *part = pc->part;
+	uint64_t ipa;
+
+	if (!dt_has_prop(pc->c->fdt, pc->node, "vuart"))
+		return;
+	if (!read_addr(pc, pc->node, "vuart", &ipa) || !check_window(pc, "vuart", ipa, PAGE_SIZE))
+		return;
+	if (ranges_overlap(ipa, PAGE_SIZE, part->gicd_ipa, plat->gic.dist.size) ||
+	    ranges_overlap(ipa, PAGE_SIZE, part->gicc_ipa, plat->gic.vcpu.size)) {
+		problem(pc, pc->node,
+			"property 'vuart': 0x%" PRIx64 " is inside the virtual GIC (distributor at "
+			"IPA 0x%" PRIx64 ", CPU interface at IPA 0x%" PRIx64 ")",
+			ipa, part->gicd_ipa, part->gicc_ipa);
+		return;
+	}
+	for (unsigned d = 0; d < part->nr_devices; d++) {
+		const struct part_device *dev = &part->devices[d];
+
+		for (unsigned i = 0; i < dev->nr_regs; i++) {
+			if (ranges_overlap(ipa, PAGE_SIZE, dev->regs[i].base, dev->regs[i].size)) {
+				problem(pc, pc->node,
+					"property 'vuart': 0x%" PRIx64 " is inside device %s", ipa,
+					dev->path);
+				return;
+			}
+		}
+		for (unsigned i = 0; i < dev->nr_irqs; i++) {
+			if (dev->intids[i] == plat->uart.intid) {
+				problem(pc, pc->node,
+					"property 'vuart': its interrupt (INTID %" PRIu32
+					", the console's) is also device %s's",
+					plat->uart.intid, dev->path);
+				return;
+			}
+		}
+	}
+	if (plat->uart.intid < 32) {
+		problem(pc, pc->node,
+			"property 'vuart': the console UART %s has no SPI to lend the emulated one",
+			plat->uart.path);
+		return;
+	}
+	part->has_vuart = true;
+	part->vuart_ipa = ipa;
+	part->vuart_intid = plat->uart.intid;
+}
+
 /* --- partitions and the /chosen/bulkhead node ------------------------------------------------ */
 
 /* Parses partition node into the next free slot; returns true if it is valid (then the caller
@@ -1352,6 +1501,7 @@ static bool parse_partition(struct ctx *c, int node)
 		place_modules(&pc);
 	parse_gic_windows(&pc);
 	parse_devices(&pc);
+	parse_vuart(&pc);
 	if (pc.errors)
 		return false;
 	part->index = c->cfg->nr_parts;

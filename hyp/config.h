@@ -24,6 +24,8 @@
 #define CONFIG_MAX_DEV_IRQS 4
 #define CONFIG_NAME_MAX 32
 #define CONFIG_BOOTARGS_MAX 256
+/* Room reserved in guest memory for a device tree Bulkhead generates (hyp/guest_dt.h). */
+#define CONFIG_GUEST_DT_SIZE 0x10000u
 #define CONFIG_MAX_VCPUS_PER_CPU 512 /* time-sliced vCPUs pinned to one physical CPU */
 #define CONFIG_DEFAULT_SLICE_US 10000
 #define CONFIG_SLICE_MIN_US 100 /* bounds of time-slice-us */
@@ -74,8 +76,18 @@ struct part_config {
 	ipa_t image_ipa;
 	ipa_t entry;
 	struct part_module dtb; /* optional guest DTB module (size 0: none) */
-	ipa_t dtb_ipa;		/* where the guest DTB is placed */
-	char bootargs[CONFIG_BOOTARGS_MAX];
+	/* Without a dtb module Bulkhead generates the guest's tree (hyp/guest_dt.h), at most
+	 * CONFIG_GUEST_DT_SIZE bytes at dtb_ipa, if the memory has room for it. */
+	bool dtb_generated;
+	ipa_t dtb_ipa;		   /* where the guest DTB is placed (module or generated) */
+	struct part_module initrd; /* optional initial ramdisk module (size 0: none) */
+	ipa_t initrd_ipa;	   /* where it is copied; in the generated tree's /chosen */
+	char bootargs[CONFIG_BOOTARGS_MAX]; /* for the generated tree's /chosen */
+	/* Emulated PL011 console (hyp/vconsole.c), a page at vuart_ipa; its interrupt is the
+	 * hypervisor console's INTID, as a virtual-only SPI. */
+	bool has_vuart;
+	ipa_t vuart_ipa;
+	uint32_t vuart_intid;
 
 	struct part_device devices[CONFIG_MAX_DEVICES];
 	unsigned nr_devices;

@@ -36,6 +36,13 @@ static void report_config_error(void *arg, const char *line)
 	pr_err("%s", line);
 }
 
+static const void *plat_fdt;
+
+const void *hyp_fdt(void)
+{
+	return plat_fdt;
+}
+
 const struct platform *hyp_platform(void)
 {
 	return &plat;
@@ -116,6 +123,8 @@ void hyp_main(const void *fdt)
 {
 	struct diag d = {""};
 	int err = platform_discover(fdt, &plat, &d);
+
+	plat_fdt = fdt;
 
 	console_setup();
 	pr_info("Bulkhead %s starting on cpu0 (MPIDR 0x%" PRIx32 ")", BULKHEAD_VERSION,

@@ -8,6 +8,7 @@
 #include "drivers/timer.h"
 #include "hyp/boot.h"
 #include "hyp/console.h"
+#include "hyp/guest_dt.h"
 #include "hyp/percpu.h"
 #include "hyp/sched.h"
 #include "mm/cache.h"
@@ -95,8 +96,35 @@ static int build_stage2(struct partition *p)
 	return err;
 }
 
-/* Scrubs the partition's RAM and copies its image (and DTB) in, then makes it visible to a
- * guest that starts with caches off. */
+/* Generates the guest's device tree into its memory at dtb_ipa (config.c reserved
+ * CONFIG_GUEST_DT_SIZE bytes there). */
+static int write_guest_dt(struct partition *p)
+{
+	const struct part_config *c = p->cfg;
+	void *buf = partition_ipa_to_hyp(p, c->dtb_ipa, CONFIG_GUEST_DT_SIZE, 0);
+	struct guest_dt_input in = {
+		.cfg = c,
+		.plat = hyp_platform(),
+		.plat_fdt = hyp_fdt(),
+		.initrd_start = c->initrd_ipa,
+		.initrd_size = c->initrd.size,
+		.vuart_base = c->has_vuart ? c->vuart_ipa : 0,
+		.vuart_intid = c->has_vuart ? c->vuart_intid : 0,
+	};
+	struct diag d;
+
+	if (!buf)
+		return -EINVAL;
+	int n = guest_dt_build(&in, buf, CONFIG_GUEST_DT_SIZE, &d);
+	if (n < 0) {
+		pr_err("%s", d.msg);
+		return n;
+	}
+	return 0;
+}
+
+/* Scrubs the partition's RAM and copies its image (and DTB, initrd) in or generates its device
+ * tree, then makes it all visible to a guest that starts with caches off. */
 static int load(struct partition *p)
 {
 	const struct part_config *c = p->cfg;
@@ -116,6 +144,17 @@ static int load(struct partition *p)
 			return -EINVAL;
 		memcpy(d, (const void *)(uintptr_t)c->dtb.pa, (size_t)c->dtb.size);
 	}
+	if (c->initrd.size) {
+		void *d = partition_ipa_to_hyp(p, c->initrd_ipa, (size_t)c->initrd.size, 0);
+		if (!d)
+			return -EINVAL;
+		memcpy(d, (const void *)(uintptr_t)c->initrd.pa, (size_t)c->initrd.size);
+	}
+	if (c->dtb_generated) {
+		int err = write_guest_dt(p);
+		if (err)
+			return err;
+	}
 	for (unsigned i = 0; i < c->nr_regions; i++)
 		dcache_clean_range((uintptr_t)c->regions[i].pa, (size_t)c->regions[i].size);
 	__asm__ volatile("mcr p15, 0, %0, c7, c1, 0" ::"r"(0) : "memory"); /* ICIALLUIS */
@@ -129,7 +168,10 @@ static void reset_vcpus(struct partition *p)
 
 	for (unsigned i = 0; i < p->nr_vcpus; i++) {
 		struct vcpu *v = p->vcpus[i];
-		vcpu_reset(v, (uint32_t)c->entry, 0, c->dtb.size ? (uint32_t)c->dtb_ipa : 0);
+		/* Linux's boot protocol (Documentation/arm/booting.rst): r0 = 0, r1 = ~0 (no
+		 * machine id), r2 = the device tree. */
+		vcpu_reset(v, (uint32_t)c->entry, 0,
+			   c->dtb.size || c->dtb_generated ? (uint32_t)c->dtb_ipa : 0);
 		atomic_store(&v->state, i == 0 ? VCPU_RUNNABLE : VCPU_OFF);
 	}
 }
@@ -147,6 +189,8 @@ static int map_in_hyp(const struct part_config *c)
 		err = hyp_map(c->image.pa, c->image.size, PGT_PERM_R, PGT_MEM_NORMAL_WB);
 	if (!err && c->dtb.size)
 		err = hyp_map(c->dtb.pa, c->dtb.size, PGT_PERM_R, PGT_MEM_NORMAL_WB);
+	if (!err && c->initrd.size)
+		err = hyp_map(c->initrd.pa, c->initrd.size, PGT_PERM_R, PGT_MEM_NORMAL_WB);
 	return err;
 }
 
@@ -195,8 +239,10 @@ static bool create(const struct part_config *c)
 		p->vcpus[i] = v;
 		sched_add(v, (unsigned)cpus[i]);
 	}
-	if (vgic_partition_init(p)) {
-		pr_err("partition %s: cannot set up its GIC distributor; not started", c->name);
+	if (vgic_partition_init(p) || vconsole_init(p)) {
+		pr_err("partition %s: cannot set up its GIC distributor or console UART; not "
+		       "started",
+		       c->name);
 		stage2_destroy(&p->s2);
 		return false;
 	}
@@ -217,6 +263,14 @@ static bool create(const struct part_config *c)
 	pr_info("partition %s: %u vCPU(s) on %s, %llu KiB, entry 0x%llx, fault policy %s", c->name,
 		c->nr_vcpus, cpulist, (unsigned long long)(mem >> 10), (unsigned long long)c->entry,
 		fault_policy_name(c->fault_policy));
+	if (c->dtb_generated || c->dtb.size || c->initrd.size || c->has_vuart)
+		pr_info("partition %s: device tree %s at IPA 0x%llx, initrd %llu KiB, console UART %s",
+			c->name,
+			c->dtb.size	   ? "module"
+			: c->dtb_generated ? "generated"
+					   : "none",
+			(unsigned long long)c->dtb_ipa, (unsigned long long)(c->initrd.size >> 10),
+			c->has_vuart ? "emulated" : "none");
 	return true;
 }
 
@@ -272,6 +326,7 @@ int partition_restart(struct partition *p, const char *why)
 		return -ENOMEM;
 	}
 	vgic_partition_init(p); /* fresh distributor state; cannot fail for a valid partition */
+	vconsole_init(p);
 	p->cntvoff = timer_now();
 	reset_vcpus(p);
 	atomic_store(&p->state, PART_RUNNING);

@@ -10,6 +10,7 @@
 
 #include "hyp/config.h"
 #include "hyp/mmio.h"
+#include "hyp/vconsole.h"
 #include "hyp/vgic.h"
 #include "hyp/vcpu.h"
 #include "mm/stage2.h"
@@ -25,9 +26,10 @@ struct partition {
 	spinlock_t lock;
 	const struct part_config *cfg;
 	struct stage2 s2;
-	struct mmio_bus bus; /* emulated devices; immutable after creation (hyp/mmio.h) */
-	struct vgic vgic;    /* its distributor (hyp/vgic.h) */
-	uint64_t cntvoff;    /* virtual counter offset: the guest's CNTVCT starts at 0 */
+	struct mmio_bus bus;  /* emulated devices; immutable after creation (hyp/mmio.h) */
+	struct vgic vgic;     /* its distributor (hyp/vgic.h) */
+	struct vconsole vcon; /* emulated console UART, if configured (hyp/vconsole.h) */
+	uint64_t cntvoff;     /* virtual counter offset: the guest's CNTVCT starts at 0 */
 	struct vcpu *vcpus[CONFIG_MAX_VCPUS];
 	unsigned nr_vcpus;
 	_Atomic int state; /* enum part_state */

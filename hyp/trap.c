@@ -90,11 +90,11 @@ static void handle_data_abort(struct vcpu *v, uint32_t hsr)
 	int err = mmio_decode(hsr, sysreg_read32(HDFAR), sysreg_read32(HPFAR), &a);
 
 	if (!err && mmio_find(&v->part->bus, a.ipa, a.size)) {
-		uint32_t val = a.write ? v->regs.r[a.reg] : 0;
+		uint32_t val = a.write ? vcpu_reg_read(v, a.reg) : 0;
 
-		if (a.reg < 13 && mmio_dispatch(&v->part->bus, &a, &val) == 0) {
+		if (a.reg < 15 && mmio_dispatch(&v->part->bus, &a, &val) == 0) {
 			if (!a.write)
-				v->regs.r[a.reg] = val;
+				vcpu_reg_write(v, a.reg, val);
 			trap_skip(v, hsr);
 			return;
 		}
@@ -112,9 +112,9 @@ static void handle_cp15(struct vcpu *v, uint32_t hsr)
 	unsigned rt = CP15_ISS_RT(iss);
 
 	if (CP15_ISS_CRN(iss) == 1 && CP15_ISS_OPC1(iss) == 0 && CP15_ISS_CRM(iss) == 0 &&
-	    CP15_ISS_OPC2(iss) == 1 && rt < 13) {
+	    CP15_ISS_OPC2(iss) == 1 && rt < 15) {
 		if (iss & CP15_ISS_READ)
-			v->regs.r[rt] = sysreg_read32(ACTLR);
+			vcpu_reg_write(v, rt, sysreg_read32(ACTLR));
 		trap_skip(v, hsr);
 		return;
 	}

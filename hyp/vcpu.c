@@ -35,6 +35,119 @@
 #define BANKED_WRITE(reg, v)                                                                       \
 	__asm__ volatile(".arch_extension virt\n\tmsr " #reg ", %0" ::"r"((uint32_t)(v)) : "memory")
 
+#define PSR_MODE_MASK 0x1fu
+#define PSR_MODE_USR 0x10u
+#define PSR_MODE_FIQ 0x11u
+#define PSR_MODE_IRQ 0x12u
+#define PSR_MODE_SVC 0x13u
+#define PSR_MODE_ABT 0x17u
+#define PSR_MODE_UND 0x1bu
+#define PSR_MODE_SYS 0x1fu
+
+/* MRS/MSR banked need the register name in the instruction: one case per mode. */
+#define BANKED_CASES(op, sp_or_lr, ...)                                                            \
+	case PSR_MODE_SVC:                                                                         \
+		op(sp_or_lr##_svc, ##__VA_ARGS__);                                                 \
+		break;                                                                             \
+	case PSR_MODE_ABT:                                                                         \
+		op(sp_or_lr##_abt, ##__VA_ARGS__);                                                 \
+		break;                                                                             \
+	case PSR_MODE_UND:                                                                         \
+		op(sp_or_lr##_und, ##__VA_ARGS__);                                                 \
+		break;                                                                             \
+	case PSR_MODE_IRQ:                                                                         \
+		op(sp_or_lr##_irq, ##__VA_ARGS__);                                                 \
+		break;                                                                             \
+	case PSR_MODE_FIQ:                                                                         \
+		op(sp_or_lr##_fiq, ##__VA_ARGS__);                                                 \
+		break;
+
+#define READ_INTO(reg, out) (out) = BANKED_READ(reg)
+
+uint32_t vcpu_reg_read(const struct vcpu *v, unsigned n)
+{
+	unsigned mode = v->regs.cpsr & PSR_MODE_MASK;
+	uint32_t val = 0;
+
+	if (n >= 8 && n <= 12 && mode == PSR_MODE_FIQ) {
+		switch (n) {
+		case 8:
+			return BANKED_READ(r8_fiq);
+		case 9:
+			return BANKED_READ(r9_fiq);
+		case 10:
+			return BANKED_READ(r10_fiq);
+		case 11:
+			return BANKED_READ(r11_fiq);
+		default:
+			return BANKED_READ(r12_fiq);
+		}
+	}
+	if (n < 13)
+		return v->regs.r[n];
+	if (n > 14)
+		return 0;
+	if (mode == PSR_MODE_USR || mode == PSR_MODE_SYS)
+		return n == 13 ? v->regs.sp_usr : v->regs.lr_usr;
+	if (n == 13) {
+		switch (mode) {
+			BANKED_CASES(READ_INTO, SP, val)
+		}
+	} else {
+		switch (mode) {
+			BANKED_CASES(READ_INTO, LR, val)
+		}
+	}
+	return val;
+}
+
+void vcpu_reg_write(struct vcpu *v, unsigned n, uint32_t val)
+{
+	unsigned mode = v->regs.cpsr & PSR_MODE_MASK;
+
+	if (n >= 8 && n <= 12 && mode == PSR_MODE_FIQ) {
+		switch (n) {
+		case 8:
+			BANKED_WRITE(r8_fiq, val);
+			return;
+		case 9:
+			BANKED_WRITE(r9_fiq, val);
+			return;
+		case 10:
+			BANKED_WRITE(r10_fiq, val);
+			return;
+		case 11:
+			BANKED_WRITE(r11_fiq, val);
+			return;
+		default:
+			BANKED_WRITE(r12_fiq, val);
+			return;
+		}
+	}
+	if (n < 13) {
+		v->regs.r[n] = val;
+		return;
+	}
+	if (n > 14)
+		return;
+	if (mode == PSR_MODE_USR || mode == PSR_MODE_SYS) {
+		if (n == 13)
+			v->regs.sp_usr = val;
+		else
+			v->regs.lr_usr = val;
+		return;
+	}
+	if (n == 13) {
+		switch (mode) {
+			BANKED_CASES(BANKED_WRITE, SP, val)
+		}
+	} else {
+		switch (mode) {
+			BANKED_CASES(BANKED_WRITE, LR, val)
+		}
+	}
+}
+
 void vcpu_reset(struct vcpu *v, uint32_t entry, uint32_t r0, uint32_t r2)
 {
 	memset(&v->regs, 0, sizeof(v->regs));

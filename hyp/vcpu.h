@@ -110,6 +110,13 @@ void vcpu_put(struct vcpu *v);
 unsigned guest_enter(struct vcpu_regs *regs);
 
 /* Exception injection into the running vCPU (its PL1 state is live in the CPU). */
+/* General register n (0..14) of the loaded vCPU v as its current mode sees it: r13/r14 are
+ * banked per mode (and r8-r12 in FIQ mode), live in the CPU's banked registers while v is
+ * loaded; r0-r12 and the User/System SP and LR are in v->regs. n = 15 is not a general register
+ * here (reads 0, writes ignored). Only on the CPU where v is loaded (a trap of v). */
+uint32_t vcpu_reg_read(const struct vcpu *v, unsigned n);
+void vcpu_reg_write(struct vcpu *v, unsigned n, uint32_t val);
+
 void vcpu_inject_undef(struct vcpu *v);
 void vcpu_inject_dabt(struct vcpu *v, uint32_t dfar, uint32_t dfsr);
 void vcpu_inject_pabt(struct vcpu *v, uint32_t ifar, uint32_t ifsr);

@@ -70,6 +70,8 @@ static void spi_hw(void *ctx, unsigned intid, bool enabled, uint8_t vcpu_mask)
 	const struct partition *p = ctx;
 	unsigned target = 0;
 
+	if (intid >= GIC_NR_INTIDS || spi_owner[intid] != p)
+		return; /* a virtual-only SPI (the emulated console's) */
 	while (target < p->nr_vcpus && !(vcpu_mask & (1u << target)))
 		target++;
 	if (!enabled || target == p->nr_vcpus) {
@@ -132,6 +134,12 @@ int vgic_partition_init(struct partition *p)
 			if (id + 1 > top)
 				top = id + 1;
 		}
+	}
+	if (c->has_vuart) {
+		/* Virtual only: no spi_owner entry, so it is never routed or HW-linked. */
+		owned[c->vuart_intid / 32] |= 1u << (c->vuart_intid % 32);
+		if (c->vuart_intid + 1 > top)
+			top = c->vuart_intid + 1;
 	}
 	unsigned nr_lines = top > GIC_FIRST_SPI ? ALIGN_UP(top, 32u) : GIC_FIRST_SPI;
 	spin_lock_init(&p->vgic.lock);

@@ -8,6 +8,9 @@
 #   --dtb FILE       boot with this DTB instead of the one QEMU generates
 #   --dumpdtb FILE   write the DTB this machine would get to FILE and exit
 #   --image FILE     hypervisor image (default build/bulkhead.bin)
+#   --kernel FILE    the same as --image (reads better for a Linux zImage: scripts/linux-direct.sh)
+#   --initrd FILE    -initrd FILE (QEMU places it in RAM and names it in the DT's /chosen)
+#   --append STR     -append STR (kernel command line in the DT's /chosen bootargs)
 #   --icount         deterministic run: -icount shift=0,sleep=off, fixed RTC
 #   --debug          halt at the first instruction with a gdb stub on :1234
 #   --machine-opts S extra -M options (e.g. gic-version=3 to see the error path)
@@ -25,6 +28,8 @@ icount=0
 debug=0
 mopts=
 loaders=()
+initrd=
+append=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -32,7 +37,9 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--dtb) dtb=$2; shift 2 ;;
 	--dumpdtb) dump=$2; shift 2 ;;
-	--image) image=$2; shift 2 ;;
+	--image | --kernel) image=$2; shift 2 ;;
+	--initrd) initrd=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
 	--icount) icount=1; shift ;;
 	--debug) debug=1; shift ;;
 	--machine-opts) mopts=",$2"; shift 2 ;;
@@ -56,6 +63,9 @@ fi
 
 args+=(-kernel "$image" "${loaders[@]}")
 [ -z "$dtb" ] || args+=(-dtb "$dtb")
+[ -z "$initrd" ] || args+=(-initrd "$initrd")
+[ -z "$append" ] || args+=(-append "$append")
+# shellcheck disable=SC2054 # the commas are QEMU's sub-option separators
 [ $icount -eq 0 ] || args+=(-icount shift=0,sleep=off -rtc base=2024-01-01T00:00:00,clock=vm)
 [ $debug -eq 0 ] || args+=(-s -S)
 

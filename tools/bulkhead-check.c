@@ -272,8 +272,22 @@ static unsigned show_map(const struct part_config *p, const struct platform *pla
 		printf("  guest DTB: PA 0x%" PRIx64 " (0x%" PRIx64
 		       " bytes) copied to IPA 0x%" PRIx64 "\n",
 		       p->dtb.pa, p->dtb.size, p->dtb_ipa);
+	else if (p->dtb_generated)
+		printf("  guest DTB: generated at IPA 0x%" PRIx64 " (up to 0x%x bytes)\n",
+		       p->dtb_ipa, CONFIG_GUEST_DT_SIZE);
+	else
+		printf("  guest DTB: none (no room for a generated one; r2 = 0)\n");
+	if (p->initrd.size)
+		printf("  initrd: PA 0x%" PRIx64 " (0x%" PRIx64 " bytes) copied to IPA 0x%" PRIx64
+		       "\n",
+		       p->initrd.pa, p->initrd.size, p->initrd_ipa);
 	if (p->bootargs[0])
 		printf("  bootargs: \"%s\"\n", p->bootargs);
+	if (p->has_vuart)
+		printf("  IPA 0x%09" PRIx64 "-0x%09" PRIx64 "  %-30s %-22s emulated PL011 console, "
+		       "virtual INTID %" PRIu32 "\n",
+		       p->vuart_ipa, p->vuart_ipa + 0xfff, "not mapped (trapped)", "",
+		       p->vuart_intid);
 	pgt_get_stats(&s.pgt, &st);
 	printf("  table pages: %u (%u KiB)\n", st.table_pages, st.table_pages * 4);
 	pgt_cache_drain(&s.cache, &pool->mm);

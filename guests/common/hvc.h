@@ -45,4 +45,10 @@ static inline void bh_yield(void)
 	hvc_call(BH_HVC_YIELD, 0, 0, 0);
 }
 
+/* Synchronous traps this vCPU has taken so far (hypercalls and interrupt exits not counted). */
+static inline uint32_t bh_trap_count(void)
+{
+	return hvc_call(BH_HVC_TRAP_COUNT, 0, 0, 0).r0;
+}
+
 #endif

@@ -240,8 +240,32 @@ static void check_invariants(const struct config *c, const struct config_env *en
 			assert_true(r->attrs.mem != PGT_MEM_DEVICE);
 			assert_false(ranges_overlap(p->dtb_ipa, p->dtb.size, p->image_ipa,
 						    p->image.size));
-		} else {
+			/* A supplied tree is used as given. */
+			assert_false(p->dtb_generated);
 			assert_true(p->bootargs[0] == '\0');
+			assert_int_equal(p->initrd.size, 0);
+		} else if (p->dtb_generated) {
+			r = region_holding(p, p->dtb_ipa, CONFIG_GUEST_DT_SIZE);
+			assert_non_null(r);
+			assert_true(r->attrs.mem != PGT_MEM_DEVICE);
+			assert_false(ranges_overlap(p->dtb_ipa, CONFIG_GUEST_DT_SIZE, p->image_ipa,
+						    p->image.size));
+		}
+		if (p->initrd.size) {
+			assert_true(in_ram(p->initrd.pa, p->initrd.size));
+			r = region_holding(p, p->initrd_ipa, p->initrd.size);
+			assert_non_null(r);
+			assert_true(r->attrs.mem != PGT_MEM_DEVICE);
+			assert_false(ranges_overlap(p->initrd_ipa, p->initrd.size, p->image_ipa,
+						    p->image.size));
+			if (p->dtb_generated)
+				assert_false(ranges_overlap(p->initrd_ipa, p->initrd.size,
+							    p->dtb_ipa, CONFIG_GUEST_DT_SIZE));
+		}
+		if (p->has_vuart) {
+			assert_true(IS_ALIGNED(p->vuart_ipa, PAGE_SIZE));
+			assert_null(region_holding(p, p->vuart_ipa, 1));
+			assert_true(p->vuart_intid >= 32);
 		}
 
 		/* Devices: page spans outside RAM and the hypervisor's hardware, at IPA == PA
@@ -325,211 +349,215 @@ struct error_case {
 	const char *line;
 };
 
-static const struct error_case error_cases[] =
-	{
-		/* The /chosen/bulkhead node itself: config_parse returns -EINVAL, no partitions. */
-		{"root-address-cells",
-		 "/chosen/bulkhead: property '#address-cells' is 1, must be 2"},
-		{"root-compat",
-		 "/chosen/bulkhead: property 'compatible' does not include \"bulkhead,hypervisor\""},
-		{"root-no-size-cells",
-		 "/chosen/bulkhead: property '#size-cells' missing (must be 2)"},
-		{"root-slice-size",
-		 "/chosen/bulkhead: property 'time-slice-us' is 8 bytes, expected 4"},
-		{"root-slice",
-		 "/chosen/bulkhead: property 'time-slice-us' is 50, must be 100 to 1000000"},
-		{"root-unknown-prop", "/chosen/bulkhead: unknown property 'timeslice-us'"},
-		/* The partition node. */
-		{"compat",
-		 "/chosen/bulkhead/p: property 'compatible' does not include \"bulkhead,partition\""},
-		{"address-cells", "/chosen/bulkhead/p: property '#address-cells' is 1, must be 2"},
-		{"no-size-cells", "/chosen/bulkhead/p: property '#size-cells' missing (must be 2)"},
-		{"unknown-prop", "/chosen/bulkhead/p: unknown property 'fault_policy'"},
-		{"node-name",
-		 "/chosen/bulkhead/Bad.Name: node name 'Bad.Name' is not a partition name (1 to 31 characters of a-z, 0-9, '_', '-'); set 'label'"},
-		{"label-chars",
-		 "/chosen/bulkhead/p: property 'label': \"Hello World\" is not a partition name (1 to 31 characters of a-z, 0-9, '_', '-')"},
-		{"label-long",
-		 "/chosen/bulkhead/p: property 'label': \"abcdefghijklmnopqrstuvwxyz012345\" is not a partition name (1 to 31 characters of a-z, 0-9, '_', '-')"},
-		{"label-empty", "/chosen/bulkhead/p: property 'label' is not a non-empty string"},
-		{"name-dup",
-		 "/chosen/bulkhead/p: partition name 'ok' is already used by /chosen/bulkhead/ok"},
-		{"fault-policy",
-		 "/chosen/bulkhead/p: property 'fault-policy' is \"panic\", expected \"stop\", \"restart\" or \"inject\""},
-		{"restart-limit",
-		 "/chosen/bulkhead/p: property 'restart-limit' is 8 bytes, expected 4"},
-		{"bootargs-long",
-		 "/chosen/bulkhead/p: property 'bootargs' is 300 characters, more than CONFIG_BOOTARGS_MAX - 1 (255)"},
-		{"bootargs-no-dtb",
-		 "/chosen/bulkhead/p: property 'bootargs' given without 'dtb' (bootargs go into the guest's DTB)"},
-		{"dtb-ipa-no-dtb", "/chosen/bulkhead/p: property 'dtb-ipa' given without 'dtb'"},
-		/* CPUs. */
-		{"cpus-cpu-map",
-		 "/chosen/bulkhead/p: property 'cpus' entry 0: /cpus/cpu-map is not a CPU (a /cpus child with device_type = \"cpu\")"},
-		{"cpus-dup",
-		 "/chosen/bulkhead/p: property 'cpus' entry 1: /cpus/cpu@1 is already entry 0"},
-		{"cpus-empty", "/chosen/bulkhead/p: property 'cpus' is empty (need 1 to 8 CPUs)"},
-		{"cpus-missing", "/chosen/bulkhead/p: property 'cpus' missing"},
-		{"cpus-not-cpu",
-		 "/chosen/bulkhead/p: property 'cpus' entry 0: /pl031@9010000 is not a CPU (a /cpus child with device_type = \"cpu\")"},
-		{"cpus-phandle",
-		 "/chosen/bulkhead/p: property 'cpus' entry 0 refers to phandle 0x1234, which no node has"},
-		{"cpus-too-many",
-		 "/chosen/bulkhead/p: property 'cpus' has 9 entries, more than CONFIG_MAX_VCPUS (8)"},
-		/* Image and DTB modules and where they are copied. */
-		{"dtb-default-over-image",
-		 "/chosen/bulkhead/p: property 'dtb-ipa': 0x40e00000-0x40e01fff overlaps the image at IPA 0x40000000-0x40efffff"},
-		{"dtb-ipa-outside",
-		 "/chosen/bulkhead/p: property 'dtb-ipa': 0x48000000 is not inside a memory region of this partition"},
-		{"dtb-ipa-unaligned",
-		 "/chosen/bulkhead/p: property 'dtb-ipa': 0x40800004 is not 8-byte aligned"},
-		{"dtb-no-room",
-		 "/chosen/bulkhead/p: property 'dtb': 0x2000 bytes do not fit in memory@40000000 at IPA 0x40fff000 (0x1000 bytes from there to its end)"},
-		{"dtb-outside-ram",
-		 "/chosen/bulkhead/p: property 'dtb': 0x4000000-0x4000fff is not inside one RAM bank (modules are loaded into RAM)"},
-		{"dtb-over-image",
-		 "/chosen/bulkhead/p: property 'dtb-ipa': 0x40004000-0x40005fff overlaps the image at IPA 0x40000000-0x40007fff"},
-		{"dtb-too-big",
-		 "/chosen/bulkhead/p: property 'dtb': 0x1001000 bytes do not fit in memory@40000000 (0x1000000 bytes), where the DTB goes without 'dtb-ipa'"},
-		{"entry-not-exec",
-		 "/chosen/bulkhead/p: property 'entry': 0x40000000 is in memory@40000000, which is not executable (access \"rw\")"},
-		{"entry-outside",
-		 "/chosen/bulkhead/p: property 'entry': 0x41000000 is not inside a memory region of this partition"},
-		{"image-dtb",
-		 "/chosen/bulkhead/p: property 'image': 0x47ffc000-0x48003fff overlaps the DTB (0x48000000-0x480020cb)"},
-		{"image-hyp",
-		 "/chosen/bulkhead/p: property 'image': 0x40800000-0x40807fff overlaps the hypervisor (0x40010000-0x4100ffff)"},
-		{"image-ipa-device",
-		 "/chosen/bulkhead/p: property 'image-ipa': 0x4000000 is in memory@4000000, a device region (modules are copied into normal memory)"},
-		{"image-ipa-length",
-		 "/chosen/bulkhead/p: property 'image-ipa' is 4 bytes, expected 8 (2 cells)"},
-		{"image-ipa-outside",
-		 "/chosen/bulkhead/p: property 'image-ipa': 0x10000000 is not inside a memory region of this partition"},
-		{"image-length",
-		 "/chosen/bulkhead/p: property 'image' is 12 bytes, expected 16 (4 cells)"},
-		{"image-missing", "/chosen/bulkhead/p: property 'image' missing"},
-		{"image-no-room",
-		 "/chosen/bulkhead/p: property 'image': 0x8000 bytes do not fit in memory@40000000 at IPA 0x40ffc000 (0x4000 bytes from there to its end)"},
-		{"image-other-partition",
-		 "/chosen/bulkhead/p: property 'image': 0x50800000-0x50807fff overlaps partition 'ok' (0x50000000-0x50ffffff, its memory at IPA 0x40000000)"},
-		{"image-outside-ram",
-		 "/chosen/bulkhead/p: property 'image': 0x30000000-0x30007fff is not inside one RAM bank (modules are loaded into RAM)"},
-		{"image-own-region",
-		 "/chosen/bulkhead/p: property 'image': 0x51800000-0x51807fff overlaps memory@40000000 of this partition (0x51000000-0x51ffffff)"},
-		{"image-ram-end",
-		 "/chosen/bulkhead/p: property 'image': 0x7fffc000-0x80003fff is not inside one RAM bank (modules are loaded into RAM)"},
-		{"image-size0", "/chosen/bulkhead/p: property 'image': size is 0"},
-		{"image-too-big",
-		 "/chosen/bulkhead/p: property 'image': 0x2000000 bytes do not fit in memory@40000000 at IPA 0x40000000 (0x1000000 bytes from there to its end)"},
-		/* Memory regions. */
-		{"mem-access-dup",
-		 "/chosen/bulkhead/p/memory@40000000: property 'access' is \"rr\", expected letters from \"rwx\", each at most once"},
-		{"mem-access",
-		 "/chosen/bulkhead/p/memory@40000000: property 'access' is \"rwz\", expected letters from \"rwx\", each at most once"},
-		{"mem-device-console",
-		 "/chosen/bulkhead/p/memory@10000000: property 'phys': 0x9000000-0x9000fff overlaps the hypervisor's console (0x9000000-0x9000fff)"},
-		{"mem-device-exec",
-		 "/chosen/bulkhead/p/memory@4000000: property 'access': device memory cannot be executable (use \"rw\" or \"r\")"},
-		{"mem-device-gic",
-		 "/chosen/bulkhead/p/memory@8000000: property 'phys': 0x8000000-0x8000fff overlaps the GIC distributor (0x8000000-0x800ffff)"},
-		{"mem-device-owned",
-		 "/chosen/bulkhead/p/memory@10000000: property 'phys': 0xa000000-0xa000fff overlaps device /virtio_mmio@a000000 of partition 'ok' (0xa000000-0xa000fff)"},
-		{"mem-device-ram",
-		 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x51000000-0x51ffffff overlaps RAM (0x40000000-0x7fffffff), which type \"device\" must not"},
-		{"mem-dtb",
-		 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x47800000-0x487fffff overlaps the DTB (0x48000000-0x480020cb)"},
-		{"mem-grandchild",
-		 "/chosen/bulkhead/p/memory@40000000/bar: unknown node (memory@ nodes have no children)"},
-		{"mem-hyp",
-		 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x40000000-0x40ffffff overlaps the hypervisor (0x40010000-0x4100ffff)"},
-		{"mem-ipa-40bit",
-		 "/chosen/bulkhead/p/memory@40000000: property 'reg': IPA 0xfffffff000 size 0x2000 goes beyond the 40-bit IPA space"},
-		{"mem-ipa-overlap", "/chosen/bulkhead/p/memory@40800000: property 'reg': IPA 0x40800000-0x417fffff overlaps memory@40000000 (IPA 0x40000000-0x40ffffff)"},
-		{"mem-ipa-unaligned",
-		 "/chosen/bulkhead/p/memory@40000000: property 'reg': IPA 0x40000800 size 0x1000000 is not 4 KiB aligned"},
-		{"mem-module",
-		 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x4a000000-0x4affffff overlaps the image module of partition 'ok' (0x4a000000-0x4a007fff)"},
-		{"mem-no-phys", "/chosen/bulkhead/p/memory@40000000: property 'phys' missing"},
-		{"mem-no-reg", "/chosen/bulkhead/p/memory@40000000: property 'reg' missing"},
-		{"mem-none",
-		 "/chosen/bulkhead/p: no memory@ child nodes (a partition needs at least one memory region)"},
-		{"mem-outside-ram",
-		 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x30000000-0x30ffffff is not inside one RAM bank (type \"normal\" needs RAM)"},
-		{"mem-pa-40bit",
-		 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x10000000000 size 0x1000000 goes beyond the 40-bit physical address space"},
-		{"mem-pa-unaligned",
-		 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x51000800 is not 4 KiB aligned"},
-		{"mem-partition",
-		 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x50800000-0x517fffff overlaps partition 'ok' (0x50000000-0x50ffffff, its memory at IPA 0x40000000)"},
-		{"mem-ram-end",
-		 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x7f800000-0x807fffff is not inside one RAM bank (type \"normal-nc\" needs RAM)"},
-		{"mem-reg-length",
-		 "/chosen/bulkhead/p/memory@40000000: property 'reg' is 32 bytes, expected 16 (4 cells)"},
-		{"mem-size-unaligned",
-		 "/chosen/bulkhead/p/memory@40000000: property 'reg': IPA 0x40000000 size 0x1000800 is not 4 KiB aligned"},
-		{"mem-size0", "/chosen/bulkhead/p/memory@40000000: property 'reg': size is 0"},
-		{"mem-too-many",
-		 "/chosen/bulkhead/p/memory@40008000: more than CONFIG_MAX_REGIONS (8) memory regions"},
-		{"mem-type",
-		 "/chosen/bulkhead/p/memory@40000000: property 'type' is \"cached\", expected \"normal\", \"normal-nc\" or \"device\""},
-		{"mem-unknown-child",
-		 "/chosen/bulkhead/p/foo: unknown node (a partition's children are memory@<ipa> nodes)"},
-		{"mem-unknown-prop",
-		 "/chosen/bulkhead/p/memory@40000000: unknown property 'acess'"},
-		/* The virtual GIC windows. */
-		{"gic-cpu-dist",
-		 "/chosen/bulkhead/p: property 'gic-cpu-ipa': 0x8008000-0x8017fff overlaps the distributor at IPA 0x8000000-0x800ffff ('gic-dist-ipa')"},
-		{"gic-cpu-region",
-		 "/chosen/bulkhead/p: property 'gic-cpu-ipa': 0x40100000-0x4010ffff overlaps memory@40000000 (IPA 0x40000000-0x40ffffff)"},
-		{"gic-cpu-unaligned",
-		 "/chosen/bulkhead/p: property 'gic-cpu-ipa': 0x2c000800 is not 4 KiB aligned"},
-		{"gic-dist-40bit",
-		 "/chosen/bulkhead/p: property 'gic-dist-ipa': 0xffffff8000 size 0x10000 goes beyond the 40-bit IPA space"},
-		{"gic-dist-region",
-		 "/chosen/bulkhead/p: property 'gic-dist-ipa': 0x8000000-0x800ffff overlaps memory@8000000 (IPA 0x8000000-0x800ffff)"},
-		/* Devices passed through. */
-		{"dev-40bit",
-		 "/chosen/bulkhead/p: property 'devices': /fake@10000000000: registers 0x10000000000 size 0x1000 go beyond the 40-bit physical address space"},
-		{"dev-chosen",
-		 "/chosen/bulkhead/p: property 'devices': /chosen/bulkhead/ok is not a platform device"},
-		{"dev-console-irq",
-		 "/chosen/bulkhead/p: property 'devices': /fake@9050000: SPI INTID 33 is the interrupt of the hypervisor's console"},
-		{"dev-console",
-		 "/chosen/bulkhead/p: property 'devices': /pl011@9000000: the hypervisor's console cannot be passed through"},
-		{"dev-cpu",
-		 "/chosen/bulkhead/p: property 'devices': /cpus/cpu@1 is not a platform device"},
-		{"dev-gic-window",
-		 "/chosen/bulkhead/p: property 'devices': /pl031@9010000: registers 0x9010000-0x9010fff (mapped at IPA == PA) overlap the virtual GIC distributor at IPA 0x9010000 ('gic-dist-ipa')"},
-		{"dev-gic",
-		 "/chosen/bulkhead/p: property 'devices': /intc@8000000: the GIC cannot be passed through (each partition gets a virtual one)"},
-		{"dev-irq-owned",
-		 "/chosen/bulkhead/p: property 'devices': /fake@9050000: SPI INTID 48 is already routed to partition 'ok' (by /virtio_mmio@a000000)"},
-		{"dev-irq-parent",
-		 "/chosen/bulkhead/p: property 'devices': /fake@9050000: interrupt parent is /pl061@9030000, not the GIC /intc@8000000"},
-		{"dev-irqs",
-		 "/chosen/bulkhead/p: property 'devices': /fake@9050000 has 5 interrupts, more than CONFIG_MAX_DEV_IRQS (4)"},
-		{"dev-nothing",
-		 "/chosen/bulkhead/p: property 'devices': /gpio-keys has neither 'reg' nor 'interrupts'"},
-		{"dev-owned",
-		 "/chosen/bulkhead/p: property 'devices': /virtio_mmio@a000000 is already passed to partition 'ok'"},
-		{"dev-partial",
-		 "/chosen/bulkhead/p: property 'devices': /fake@9051000: registers 0x9051000-0x9052fff partly overlap those of /fake@9050000 (0x9050000-0x9051fff)"},
-		{"dev-phandle",
-		 "/chosen/bulkhead/p: property 'devices' entry 0 refers to phandle 0x4321, which no node has"},
-		{"dev-ppi",
-		 "/chosen/bulkhead/p: property 'devices': /fake@9050000: interrupt 0 is INTID 21, a PPI (only SPIs can be routed to a partition)"},
-		{"dev-ram",
-		 "/chosen/bulkhead/p: property 'devices': /fake@60000000: registers 0x60000000-0x60000fff overlap RAM (0x40000000-0x7fffffff)"},
-		{"dev-region-ipa",
-		 "/chosen/bulkhead/p: property 'devices': /pl031@9010000: registers 0x9010000-0x9010fff (mapped at IPA == PA) overlap memory@9000000 (IPA 0x9000000-0x90fffff)"},
-		{"dev-regs",
-		 "/chosen/bulkhead/p: property 'devices': /fake@9050000 has 3 'reg' entries, more than CONFIG_MAX_DEV_REGS (2)"},
-		{"dev-shared-page",
-		 "/chosen/bulkhead/p: property 'devices': /virtio_mmio@a000200: registers 0xa000000-0xa000fff overlap device /virtio_mmio@a000000 of partition 'ok' (0xa000000-0xa000fff)"},
-		{"dev-too-many",
-		 "/chosen/bulkhead/p: property 'devices' has 5 entries, more than CONFIG_MAX_DEVICES (4)"},
-		{"dev-twice",
-		 "/chosen/bulkhead/p: property 'devices' entry 1: /pl031@9010000 is already entry 0"},
+static const struct error_case error_cases[] = {
+	/* The /chosen/bulkhead node itself: config_parse returns -EINVAL, no partitions. */
+	{"root-address-cells", "/chosen/bulkhead: property '#address-cells' is 1, must be 2"},
+	{"root-compat",
+	 "/chosen/bulkhead: property 'compatible' does not include \"bulkhead,hypervisor\""},
+	{"root-no-size-cells", "/chosen/bulkhead: property '#size-cells' missing (must be 2)"},
+	{"root-slice-size", "/chosen/bulkhead: property 'time-slice-us' is 8 bytes, expected 4"},
+	{"root-slice", "/chosen/bulkhead: property 'time-slice-us' is 50, must be 100 to 1000000"},
+	{"root-unknown-prop", "/chosen/bulkhead: unknown property 'timeslice-us'"},
+	/* The partition node. */
+	{"compat",
+	 "/chosen/bulkhead/p: property 'compatible' does not include \"bulkhead,partition\""},
+	{"address-cells", "/chosen/bulkhead/p: property '#address-cells' is 1, must be 2"},
+	{"no-size-cells", "/chosen/bulkhead/p: property '#size-cells' missing (must be 2)"},
+	{"unknown-prop", "/chosen/bulkhead/p: unknown property 'fault_policy'"},
+	{"node-name",
+	 "/chosen/bulkhead/Bad.Name: node name 'Bad.Name' is not a partition name (1 to 31 characters of a-z, 0-9, '_', '-'); set 'label'"},
+	{"label-chars",
+	 "/chosen/bulkhead/p: property 'label': \"Hello World\" is not a partition name (1 to 31 characters of a-z, 0-9, '_', '-')"},
+	{"label-long",
+	 "/chosen/bulkhead/p: property 'label': \"abcdefghijklmnopqrstuvwxyz012345\" is not a partition name (1 to 31 characters of a-z, 0-9, '_', '-')"},
+	{"label-empty", "/chosen/bulkhead/p: property 'label' is not a non-empty string"},
+	{"name-dup",
+	 "/chosen/bulkhead/p: partition name 'ok' is already used by /chosen/bulkhead/ok"},
+	{"fault-policy",
+	 "/chosen/bulkhead/p: property 'fault-policy' is \"panic\", expected \"stop\", \"restart\" or \"inject\""},
+	{"restart-limit", "/chosen/bulkhead/p: property 'restart-limit' is 8 bytes, expected 4"},
+	{"bootargs-long",
+	 "/chosen/bulkhead/p: property 'bootargs' is 300 characters, more than CONFIG_BOOTARGS_MAX - 1 (255)"},
+	{"bootargs-with-dtb",
+	 "/chosen/bulkhead/p: property 'bootargs' given with 'dtb' (a guest DTB module is used as given: put bootargs in its /chosen)"},
+	{"initrd-ipa-no-initrd",
+	 "/chosen/bulkhead/p: property 'initrd-ipa' given without 'initrd'"},
+	{"initrd-with-dtb",
+	 "/chosen/bulkhead/p: property 'initrd' given with 'dtb' (a guest DTB module is used as given: describe the initrd in its /chosen and place it with a memory region of its own)"},
+	{"initrd-too-big",
+	 "/chosen/bulkhead/p: property 'initrd': 0x1000000 bytes do not fit in memory@40000000 below IPA 0x40e00000, where the initrd goes without 'initrd-ipa'"},
+	{"initrd-over-image",
+	 "/chosen/bulkhead/p: property 'initrd-ipa': 0x40000000-0x400fffff overlaps the image at IPA 0x40000000-0x40007fff"},
+	{"initrd-over-dtb",
+	 "/chosen/bulkhead/p: property 'initrd-ipa': 0x40e00000-0x40efffff overlaps the generated device tree at IPA 0x40e00000-0x40e0ffff"},
+	{"vuart-in-region",
+	 "/chosen/bulkhead/p: property 'vuart': 0x40800000-0x40800fff overlaps memory@40000000 (IPA 0x40000000-0x40ffffff)"},
+	{"vuart-in-gic",
+	 "/chosen/bulkhead/p: property 'vuart': 0x8000000 is inside the virtual GIC (distributor at IPA 0x8000000, CPU interface at IPA 0x8010000)"},
+	{"vuart-unaligned", "/chosen/bulkhead/p: property 'vuart': 0x9000100 is not 4 KiB aligned"},
+	/* CPUs. */
+	{"cpus-cpu-map",
+	 "/chosen/bulkhead/p: property 'cpus' entry 0: /cpus/cpu-map is not a CPU (a /cpus child with device_type = \"cpu\")"},
+	{"cpus-dup", "/chosen/bulkhead/p: property 'cpus' entry 1: /cpus/cpu@1 is already entry 0"},
+	{"cpus-empty", "/chosen/bulkhead/p: property 'cpus' is empty (need 1 to 8 CPUs)"},
+	{"cpus-missing", "/chosen/bulkhead/p: property 'cpus' missing"},
+	{"cpus-not-cpu",
+	 "/chosen/bulkhead/p: property 'cpus' entry 0: /pl031@9010000 is not a CPU (a /cpus child with device_type = \"cpu\")"},
+	{"cpus-phandle",
+	 "/chosen/bulkhead/p: property 'cpus' entry 0 refers to phandle 0x1234, which no node has"},
+	{"cpus-too-many",
+	 "/chosen/bulkhead/p: property 'cpus' has 9 entries, more than CONFIG_MAX_VCPUS (8)"},
+	/* Image and DTB modules and where they are copied. */
+	{"dtb-default-over-image",
+	 "/chosen/bulkhead/p: property 'dtb-ipa': 0x40e00000-0x40e01fff overlaps the image at IPA 0x40000000-0x40efffff"},
+	{"dtb-ipa-outside",
+	 "/chosen/bulkhead/p: property 'dtb-ipa': 0x48000000 is not inside a memory region of this partition"},
+	{"dtb-ipa-unaligned",
+	 "/chosen/bulkhead/p: property 'dtb-ipa': 0x40800004 is not 8-byte aligned"},
+	{"dtb-no-room",
+	 "/chosen/bulkhead/p: property 'dtb': 0x2000 bytes do not fit in memory@40000000 at IPA 0x40fff000 (0x1000 bytes from there to its end)"},
+	{"dtb-outside-ram",
+	 "/chosen/bulkhead/p: property 'dtb': 0x4000000-0x4000fff is not inside one RAM bank (modules are loaded into RAM)"},
+	{"dtb-over-image",
+	 "/chosen/bulkhead/p: property 'dtb-ipa': 0x40004000-0x40005fff overlaps the image at IPA 0x40000000-0x40007fff"},
+	{"dtb-too-big",
+	 "/chosen/bulkhead/p: property 'dtb': 0x1001000 bytes do not fit in memory@40000000 (0x1000000 bytes), where the DTB goes without 'dtb-ipa'"},
+	{"entry-not-exec",
+	 "/chosen/bulkhead/p: property 'entry': 0x40000000 is in memory@40000000, which is not executable (access \"rw\")"},
+	{"entry-outside",
+	 "/chosen/bulkhead/p: property 'entry': 0x41000000 is not inside a memory region of this partition"},
+	{"image-dtb",
+	 "/chosen/bulkhead/p: property 'image': 0x47ffc000-0x48003fff overlaps the DTB (0x48000000-0x480020cb)"},
+	{"image-hyp",
+	 "/chosen/bulkhead/p: property 'image': 0x40800000-0x40807fff overlaps the hypervisor (0x40010000-0x4100ffff)"},
+	{"image-ipa-device",
+	 "/chosen/bulkhead/p: property 'image-ipa': 0x4000000 is in memory@4000000, a device region (modules are copied into normal memory)"},
+	{"image-ipa-length",
+	 "/chosen/bulkhead/p: property 'image-ipa' is 4 bytes, expected 8 (2 cells)"},
+	{"image-ipa-outside",
+	 "/chosen/bulkhead/p: property 'image-ipa': 0x10000000 is not inside a memory region of this partition"},
+	{"image-length", "/chosen/bulkhead/p: property 'image' is 12 bytes, expected 16 (4 cells)"},
+	{"image-missing", "/chosen/bulkhead/p: property 'image' missing"},
+	{"image-no-room",
+	 "/chosen/bulkhead/p: property 'image': 0x8000 bytes do not fit in memory@40000000 at IPA 0x40ffc000 (0x4000 bytes from there to its end)"},
+	{"image-other-partition",
+	 "/chosen/bulkhead/p: property 'image': 0x50800000-0x50807fff overlaps partition 'ok' (0x50000000-0x50ffffff, its memory at IPA 0x40000000)"},
+	{"image-outside-ram",
+	 "/chosen/bulkhead/p: property 'image': 0x30000000-0x30007fff is not inside one RAM bank (modules are loaded into RAM)"},
+	{"image-own-region",
+	 "/chosen/bulkhead/p: property 'image': 0x51800000-0x51807fff overlaps memory@40000000 of this partition (0x51000000-0x51ffffff)"},
+	{"image-ram-end",
+	 "/chosen/bulkhead/p: property 'image': 0x7fffc000-0x80003fff is not inside one RAM bank (modules are loaded into RAM)"},
+	{"image-size0", "/chosen/bulkhead/p: property 'image': size is 0"},
+	{"image-too-big",
+	 "/chosen/bulkhead/p: property 'image': 0x2000000 bytes do not fit in memory@40000000 at IPA 0x40000000 (0x1000000 bytes from there to its end)"},
+	/* Memory regions. */
+	{"mem-access-dup",
+	 "/chosen/bulkhead/p/memory@40000000: property 'access' is \"rr\", expected letters from \"rwx\", each at most once"},
+	{"mem-access",
+	 "/chosen/bulkhead/p/memory@40000000: property 'access' is \"rwz\", expected letters from \"rwx\", each at most once"},
+	{"mem-device-console",
+	 "/chosen/bulkhead/p/memory@10000000: property 'phys': 0x9000000-0x9000fff overlaps the hypervisor's console (0x9000000-0x9000fff)"},
+	{"mem-device-exec",
+	 "/chosen/bulkhead/p/memory@4000000: property 'access': device memory cannot be executable (use \"rw\" or \"r\")"},
+	{"mem-device-gic",
+	 "/chosen/bulkhead/p/memory@8000000: property 'phys': 0x8000000-0x8000fff overlaps the GIC distributor (0x8000000-0x800ffff)"},
+	{"mem-device-owned",
+	 "/chosen/bulkhead/p/memory@10000000: property 'phys': 0xa000000-0xa000fff overlaps device /virtio_mmio@a000000 of partition 'ok' (0xa000000-0xa000fff)"},
+	{"mem-device-ram",
+	 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x51000000-0x51ffffff overlaps RAM (0x40000000-0x7fffffff), which type \"device\" must not"},
+	{"mem-dtb",
+	 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x47800000-0x487fffff overlaps the DTB (0x48000000-0x480020cb)"},
+	{"mem-grandchild",
+	 "/chosen/bulkhead/p/memory@40000000/bar: unknown node (memory@ nodes have no children)"},
+	{"mem-hyp",
+	 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x40000000-0x40ffffff overlaps the hypervisor (0x40010000-0x4100ffff)"},
+	{"mem-ipa-40bit",
+	 "/chosen/bulkhead/p/memory@40000000: property 'reg': IPA 0xfffffff000 size 0x2000 goes beyond the 40-bit IPA space"},
+	{"mem-ipa-overlap", "/chosen/bulkhead/p/memory@40800000: property 'reg': IPA 0x40800000-0x417fffff overlaps memory@40000000 (IPA 0x40000000-0x40ffffff)"},
+	{"mem-ipa-unaligned",
+	 "/chosen/bulkhead/p/memory@40000000: property 'reg': IPA 0x40000800 size 0x1000000 is not 4 KiB aligned"},
+	{"mem-module",
+	 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x4a000000-0x4affffff overlaps the image module of partition 'ok' (0x4a000000-0x4a007fff)"},
+	{"mem-no-phys", "/chosen/bulkhead/p/memory@40000000: property 'phys' missing"},
+	{"mem-no-reg", "/chosen/bulkhead/p/memory@40000000: property 'reg' missing"},
+	{"mem-none",
+	 "/chosen/bulkhead/p: no memory@ child nodes (a partition needs at least one memory region)"},
+	{"mem-outside-ram",
+	 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x30000000-0x30ffffff is not inside one RAM bank (type \"normal\" needs RAM)"},
+	{"mem-pa-40bit",
+	 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x10000000000 size 0x1000000 goes beyond the 40-bit physical address space"},
+	{"mem-pa-unaligned",
+	 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x51000800 is not 4 KiB aligned"},
+	{"mem-partition",
+	 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x50800000-0x517fffff overlaps partition 'ok' (0x50000000-0x50ffffff, its memory at IPA 0x40000000)"},
+	{"mem-ram-end",
+	 "/chosen/bulkhead/p/memory@40000000: property 'phys': 0x7f800000-0x807fffff is not inside one RAM bank (type \"normal-nc\" needs RAM)"},
+	{"mem-reg-length",
+	 "/chosen/bulkhead/p/memory@40000000: property 'reg' is 32 bytes, expected 16 (4 cells)"},
+	{"mem-size-unaligned",
+	 "/chosen/bulkhead/p/memory@40000000: property 'reg': IPA 0x40000000 size 0x1000800 is not 4 KiB aligned"},
+	{"mem-size0", "/chosen/bulkhead/p/memory@40000000: property 'reg': size is 0"},
+	{"mem-too-many",
+	 "/chosen/bulkhead/p/memory@40008000: more than CONFIG_MAX_REGIONS (8) memory regions"},
+	{"mem-type",
+	 "/chosen/bulkhead/p/memory@40000000: property 'type' is \"cached\", expected \"normal\", \"normal-nc\" or \"device\""},
+	{"mem-unknown-child",
+	 "/chosen/bulkhead/p/foo: unknown node (a partition's children are memory@<ipa> nodes)"},
+	{"mem-unknown-prop", "/chosen/bulkhead/p/memory@40000000: unknown property 'acess'"},
+	/* The virtual GIC windows. */
+	{"gic-cpu-dist",
+	 "/chosen/bulkhead/p: property 'gic-cpu-ipa': 0x8008000-0x8017fff overlaps the distributor at IPA 0x8000000-0x800ffff ('gic-dist-ipa')"},
+	{"gic-cpu-region",
+	 "/chosen/bulkhead/p: property 'gic-cpu-ipa': 0x40100000-0x4010ffff overlaps memory@40000000 (IPA 0x40000000-0x40ffffff)"},
+	{"gic-cpu-unaligned",
+	 "/chosen/bulkhead/p: property 'gic-cpu-ipa': 0x2c000800 is not 4 KiB aligned"},
+	{"gic-dist-40bit",
+	 "/chosen/bulkhead/p: property 'gic-dist-ipa': 0xffffff8000 size 0x10000 goes beyond the 40-bit IPA space"},
+	{"gic-dist-region",
+	 "/chosen/bulkhead/p: property 'gic-dist-ipa': 0x8000000-0x800ffff overlaps memory@8000000 (IPA 0x8000000-0x800ffff)"},
+	/* Devices passed through. */
+	{"dev-40bit",
+	 "/chosen/bulkhead/p: property 'devices': /fake@10000000000: registers 0x10000000000 size 0x1000 go beyond the 40-bit physical address space"},
+	{"dev-chosen",
+	 "/chosen/bulkhead/p: property 'devices': /chosen/bulkhead/ok is not a platform device"},
+	{"dev-console-irq",
+	 "/chosen/bulkhead/p: property 'devices': /fake@9050000: SPI INTID 33 is the interrupt of the hypervisor's console"},
+	{"dev-console",
+	 "/chosen/bulkhead/p: property 'devices': /pl011@9000000: the hypervisor's console cannot be passed through"},
+	{"dev-cpu", "/chosen/bulkhead/p: property 'devices': /cpus/cpu@1 is not a platform device"},
+	{"dev-gic-window",
+	 "/chosen/bulkhead/p: property 'devices': /pl031@9010000: registers 0x9010000-0x9010fff (mapped at IPA == PA) overlap the virtual GIC distributor at IPA 0x9010000 ('gic-dist-ipa')"},
+	{"dev-gic",
+	 "/chosen/bulkhead/p: property 'devices': /intc@8000000: the GIC cannot be passed through (each partition gets a virtual one)"},
+	{"dev-irq-owned",
+	 "/chosen/bulkhead/p: property 'devices': /fake@9050000: SPI INTID 48 is already routed to partition 'ok' (by /virtio_mmio@a000000)"},
+	{"dev-irq-parent",
+	 "/chosen/bulkhead/p: property 'devices': /fake@9050000: interrupt parent is /pl061@9030000, not the GIC /intc@8000000"},
+	{"dev-irqs",
+	 "/chosen/bulkhead/p: property 'devices': /fake@9050000 has 5 interrupts, more than CONFIG_MAX_DEV_IRQS (4)"},
+	{"dev-nothing",
+	 "/chosen/bulkhead/p: property 'devices': /gpio-keys has neither 'reg' nor 'interrupts'"},
+	{"dev-owned",
+	 "/chosen/bulkhead/p: property 'devices': /virtio_mmio@a000000 is already passed to partition 'ok'"},
+	{"dev-partial",
+	 "/chosen/bulkhead/p: property 'devices': /fake@9051000: registers 0x9051000-0x9052fff partly overlap those of /fake@9050000 (0x9050000-0x9051fff)"},
+	{"dev-phandle",
+	 "/chosen/bulkhead/p: property 'devices' entry 0 refers to phandle 0x4321, which no node has"},
+	{"dev-ppi",
+	 "/chosen/bulkhead/p: property 'devices': /fake@9050000: interrupt 0 is INTID 21, a PPI (only SPIs can be routed to a partition)"},
+	{"dev-ram",
+	 "/chosen/bulkhead/p: property 'devices': /fake@60000000: registers 0x60000000-0x60000fff overlap RAM (0x40000000-0x7fffffff)"},
+	{"dev-region-ipa",
+	 "/chosen/bulkhead/p: property 'devices': /pl031@9010000: registers 0x9010000-0x9010fff (mapped at IPA == PA) overlap memory@9000000 (IPA 0x9000000-0x90fffff)"},
+	{"dev-regs",
+	 "/chosen/bulkhead/p: property 'devices': /fake@9050000 has 3 'reg' entries, more than CONFIG_MAX_DEV_REGS (2)"},
+	{"dev-shared-page",
+	 "/chosen/bulkhead/p: property 'devices': /virtio_mmio@a000200: registers 0xa000000-0xa000fff overlap device /virtio_mmio@a000000 of partition 'ok' (0xa000000-0xa000fff)"},
+	{"dev-too-many",
+	 "/chosen/bulkhead/p: property 'devices' has 5 entries, more than CONFIG_MAX_DEVICES (4)"},
+	{"dev-twice",
+	 "/chosen/bulkhead/p: property 'devices' entry 1: /pl031@9010000 is already entry 0"},
 };
 
 /* err-<fixture>.dtb: the one line expected; "ok" survives, p does not. Errors in /chosen/bulkhead
@@ -748,8 +776,8 @@ static void test_full(void **state)
 	assert_int_equal(p->image.size, 0x12345);
 	assert_int_equal(p->image_ipa, 0x40008000);
 	assert_int_equal(p->entry, 0x40008040);
-	assert_int_equal(p->dtb.pa, 0x4b000000);
-	assert_int_equal(p->dtb.size, 0x3000);
+	assert_int_equal(p->dtb.size, 0);
+	assert_true(p->dtb_generated);
 	assert_int_equal(p->dtb_ipa, 0x48000000);
 	assert_string_equal(p->bootargs, "console=ttyAMA0 earlycon");
 	assert_int_equal(p->gicd_ipa, 0x2c000000);
@@ -819,6 +847,61 @@ static void test_full(void **state)
 	env = env_for(fdt, &plat);
 	check_invariants(&cfg, &env);
 	free(fdt);
+}
+
+/* A partition for a Linux guest: the tree is generated (bootargs for its /chosen), the initrd
+ * goes right below it at the top of the first region, the emulated UART takes the console's
+ * INTID. */
+static void test_linux(void **state)
+{
+	struct lines l;
+	int ret = parse("good-linux", &l);
+	const struct part_config *p = &cfg.parts[1]; /* after common.dtsi's "ok" */
+	(void)state;
+
+	if (ret || l.n)
+		dump_lines("good-linux", ret, &l);
+	assert_int_equal(ret, 0);
+	assert_int_equal(cfg.nr_parts, 2);
+	assert_string_equal(p->name, "p");
+	assert_true(p->dtb_generated);
+	assert_int_equal(p->dtb.size, 0);
+	assert_int_equal(p->dtb_ipa, 0x47e00000); /* 2 MiB boundary with room for the tree */
+	assert_int_equal(p->initrd.pa, 0x4c000000);
+	assert_int_equal(p->initrd.size, 0x123456);
+	assert_int_equal(p->initrd_ipa, 0x47cdc000); /* page-aligned, right below the tree */
+	assert_string_equal(p->bootargs, "console=ttyAMA0 earlycon=pl011,0x9000000");
+	assert_true(p->has_vuart);
+	assert_int_equal(p->vuart_ipa, 0x9000000);
+	assert_int_equal(p->vuart_intid, 33); /* the console's SPI 1 */
+}
+
+/* Without a dtb module every partition gets a generated tree if its memory has room; a first
+ * region that the image fills leaves none (r2 = 0 for the guest). */
+static void test_generated_dtb_room(void **state)
+{
+	struct lines l;
+	int ret = parse("good-mixed", &l);
+	(void)state;
+	(void)ret;
+
+	for (unsigned i = 0; i < cfg.nr_parts; i++) {
+		const struct part_config *p = &cfg.parts[i];
+
+		if (p->dtb.size) {
+			assert_false(p->dtb_generated);
+			continue;
+		}
+		if (p->dtb_generated) {
+			assert_true(p->dtb_ipa >= p->regions[0].ipa);
+			assert_true(p->dtb_ipa + CONFIG_GUEST_DT_SIZE <=
+				    p->regions[0].ipa + p->regions[0].size);
+			assert_false(p->dtb_ipa < p->image_ipa + p->image.size &&
+				     p->image_ipa < p->dtb_ipa + CONFIG_GUEST_DT_SIZE);
+		} else {
+			assert_int_equal(p->dtb_ipa, 0);
+		}
+	}
 }
 
 /* A bad partition is dropped alone; what it claimed is free for the partitions after it. */
@@ -894,7 +977,7 @@ static void test_env(void **state)
 				       "(0x5ff00000-0x600fffff)");
 	assert_string_equal(l.line[2],
 			    "/chosen/bulkhead/Tiny@1/memory@0: property 'phys': "
-			    "0x62000000-0x620fffff overlaps the DTB (0x62000000-0x620024d4)");
+			    "0x62000000-0x620fffff overlaps the DTB (0x62000000-0x620024b8)");
 	assert_int_equal(cfg.nr_parts, 1);
 	assert_string_equal(cfg.parts[0].name, "min");
 	assert_int_equal(cfg.parts[0].index, 0);
@@ -1205,6 +1288,8 @@ int main(void)
 		cmocka_unit_test(test_max_vcpus_per_cpu),
 		cmocka_unit_test(test_max_partitions),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_linux),
+		cmocka_unit_test(test_generated_dtb_room),
 		cmocka_unit_test(test_mixed),
 		cmocka_unit_test(test_no_config),
 		cmocka_unit_test(test_env),

@@ -18,6 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+rm -f "$out"/*.dtb # a fixture deleted or renamed here must not linger there
 
 "$top/scripts/qemu.sh" --smp 4 --mem 1024 --dumpdtb "$out/board-smp4.dtb"
 "$top/scripts/qemu.sh" --smp 8 --mem 1024 --dumpdtb "$out/board-smp8.dtb"
