@@ -15,6 +15,10 @@
  * slot, or an IRQ whose SPSR mode is not HYP) the HYP stack is exactly as guest_enter left it:
  * guest_exit stores the guest registers back into regs and returns the vector slot to
  * guest_enter's caller, which handles the exit in C (hyp/trap.c).
+ *
+ * Trap fast path: before that, the trap slot saves only the registers a C call may change and
+ * asks trap_fast() (hyp/trap.h) whether it can answer the exit in place (hypercalls that only
+ * read state); if so it restores them and ERETs straight back to the guest.
  */
 #include "asm-offsets.h"
 #include "hyp/exception.h"
@@ -81,12 +85,24 @@ vec_svc:	fatal_entry HYP_VEC_SVC
 vec_pabt:	fatal_entry HYP_VEC_PABT
 vec_dabt:	fatal_entry HYP_VEC_DABT
 vec_trap:
-	push	{r0, r1}
+	push	{r0-r3, r12, lr}		@ what a C call may change (LR is the guest's LR_usr)
 	mrc	p15, 4, r0, c13, c0, 2		@ HTPIDR: struct percpu
-	ldr	r0, [r0, #PERCPU_GUEST_REGS]
+	ldr	r0, [r0, #PERCPU_GUEST_REGS]	@ struct vcpu_regs = the running struct vcpu
 	cmp	r0, #0
-	bne	guest_exit_trap
-	pop	{r0, r1}
+	beq	trap_from_hyp
+	mov	r1, sp				@ the guest's r0-r3
+	bl	trap_fast			@ sp is 8-byte aligned: 10 + 6 words below the caller's
+	cmp	r0, #0
+	pop	{r0-r3, r12, lr}
+	beq	trap_slow
+	eret					@ answered: ELR_hyp and SPSR_hyp are still the guest's
+trap_slow:
+	push	{r0, r1}
+	mrc	p15, 4, r0, c13, c0, 2
+	ldr	r0, [r0, #PERCPU_GUEST_REGS]
+	b	guest_exit_trap
+trap_from_hyp:
+	pop	{r0-r3, r12, lr}
 	fatal_entry HYP_VEC_TRAP		@ no guest was running: a trap from HYP itself
 vec_fiq:	fatal_entry HYP_VEC_FIQ
 

@@ -61,32 +61,53 @@ static __attribute__((noinline)) int32_t bench_stop(struct vcpu *v, ipa_t name_i
 	return BH_OK;
 }
 
+/* The calls that only read state; r = the guest's r0-r3. An if-chain rather than a switch so
+ * the null hypercall (VERSION) is the first test on the fast path. */
+static bool query(const struct vcpu *v, uint32_t *r)
+{
+	uint32_t fid = r[0];
+
+	if (fid == BH_HVC_VERSION) {
+		r[0] = BH_ABI_VERSION;
+	} else if (fid == BH_HVC_PARTITION_ID) {
+		r[0] = v->part->cfg->index;
+		r[1] = v->index;
+	} else if (fid == BH_HVC_TRAP_COUNT) {
+		r[0] = (uint32_t)v->traps;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+bool hypercall_fast(struct vcpu *v, uint32_t *r)
+{
+	if (psci_is_call(r[0]))
+		return psci_fast(v, r); /* a tail call: this function needs no stack frame */
+	if (!query(v, r))
+		return false;
+	v->hvcs++;
+	return true;
+}
+
 void hypercall_handle(struct vcpu *v)
 {
 	uint32_t *r = v->regs.r;
 	uint32_t fid = r[0];
 
+	if (query(v, r))
+		return;
 	if (psci_is_call(fid)) {
 		psci_handle(v);
 		return;
 	}
 	switch (fid) {
-	case BH_HVC_VERSION:
-		r[0] = BH_ABI_VERSION;
-		return;
-	case BH_HVC_PARTITION_ID:
-		r[0] = v->part->cfg->index;
-		r[1] = v->index;
-		return;
 	case BH_HVC_CONSOLE_WRITE:
 		r[0] = (uint32_t)console_write(v, r[1], r[2]);
 		return;
 	case BH_HVC_YIELD:
 		r[0] = BH_OK;
 		sched_yield();
-		return;
-	case BH_HVC_TRAP_COUNT:
-		r[0] = (uint32_t)(v->traps - v->hvcs);
 		return;
 	case BH_HVC_BENCH_START: {
 		struct pmu_count c = pmu_read();

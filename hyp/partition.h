@@ -34,7 +34,6 @@ struct partition {
 	unsigned nr_vcpus;
 	_Atomic int state; /* enum part_state */
 	unsigned restarts;
-	uint64_t exits;
 };
 
 /* Creates every partition of cfg that can run on the CPUs online; prints one line per partition.

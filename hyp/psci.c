@@ -74,19 +74,40 @@ static int32_t cpu_on(struct vcpu *v, uint32_t mpidr, uint32_t entry, uint32_t c
 	return ret;
 }
 
+bool psci_query(uint32_t *r)
+{
+	switch (r[0]) {
+	case PSCI_VERSION:
+		r[0] = PSCI_VERSION_1_1;
+		return true;
+	case PSCI_FEATURES:
+		r[0] = supported(r[1]) ? (uint32_t)PSCI_SUCCESS : (uint32_t)PSCI_NOT_SUPPORTED;
+		return true;
+	case PSCI_MIGRATE_INFO_TYPE:
+		r[0] = PSCI_TOS_NOT_PRESENT;
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool psci_fast(struct vcpu *v, uint32_t *r)
+{
+	if (!psci_query(r))
+		return false;
+	v->hvcs++;
+	return true;
+}
+
 void psci_handle(struct vcpu *v)
 {
 	uint32_t *r = v->regs.r;
 	int32_t ret = PSCI_NOT_SUPPORTED;
 	struct vcpu *t;
 
+	if (psci_query(r))
+		return;
 	switch (r[0]) {
-	case PSCI_VERSION:
-		ret = (int32_t)PSCI_VERSION_1_1;
-		break;
-	case PSCI_FEATURES:
-		ret = supported(r[1]) ? PSCI_SUCCESS : PSCI_NOT_SUPPORTED;
-		break;
 	case PSCI_CPU_SUSPEND:
 		/* Power states are not modelled: a suspend is a wait for an interrupt. */
 		sched_yield();
@@ -105,9 +126,6 @@ void psci_handle(struct vcpu *v)
 			ret = PSCI_INVALID_PARAMETERS;
 		else
 			ret = atomic_load(&t->state) == VCPU_OFF ? PSCI_AFF_OFF : PSCI_AFF_ON;
-		break;
-	case PSCI_MIGRATE_INFO_TYPE:
-		ret = PSCI_TOS_NOT_PRESENT;
 		break;
 	case PSCI_SYSTEM_OFF:
 		pr_info("partition %s powered off (PSCI SYSTEM_OFF)", v->part->cfg->name);

@@ -14,6 +14,15 @@ static inline bool psci_is_call(uint32_t fid)
 	return fid >= PSCI_FN_BASE && fid <= PSCI_FN_LAST;
 }
 
+/* Answers the PSCI calls that only report fixed facts (VERSION, FEATURES, MIGRATE_INFO_TYPE)
+ * from the guest's r0-r3 in r[0..3], result in r[0]; false (r unchanged) for any other call.
+ * Touches no vCPU or partition state, so the trap fast path may call it (hyp/trap.h). */
+bool psci_query(uint32_t *r);
+
+/* psci_query() for the HVC fast path (hyp/hypercall.h hypercall_fast()): also counts the HVC
+ * when it answers. */
+bool psci_fast(struct vcpu *v, uint32_t *r);
+
 /* Handles the PSCI call in v's r0-r3; the result goes to r0. */
 void psci_handle(struct vcpu *v);
 

@@ -205,12 +205,11 @@ void sched_run(void)
 			pc->running = v;
 			unsigned vec = guest_enter(&v->regs);
 			pc->running = NULL;
-			v->exits++;
 			vgic_sync(v);
 			if (vec == HYP_VEC_IRQ) {
+				v->irq_exits++;
 				hyp_irq();
 			} else {
-				v->traps++;
 				trap_handle(v);
 			}
 		}

@@ -121,16 +121,23 @@ static void handle_cp15(struct vcpu *v, uint32_t hsr)
 	vcpu_inject_undef(v);
 }
 
+bool trap_fast(struct vcpu *v, uint32_t *r)
+{
+	return (sysreg_read32(HSR) >> HSR_EC_SHIFT) == EC_HVC && hypercall_fast(v, r);
+}
+
 void trap_handle(struct vcpu *v)
 {
 	uint32_t hsr = sysreg_read32(HSR);
 	uint32_t ec = hsr >> HSR_EC_SHIFT;
 
-	switch (ec) {
-	case EC_HVC:
+	if (ec == EC_HVC) {
 		v->hvcs++;
 		hypercall_handle(v);
 		return;
+	}
+	v->traps++;
+	switch (ec) {
 	case EC_SMC:
 		/* A trapped SMC returns to the SMC itself (B1.14.9): skip it after the call. */
 		trap_skip(v, hsr);

@@ -23,6 +23,14 @@
 #define HSR_ISS_MASK 0x1ffffffu
 #define HSR_DFSC_MASK 0x3fu
 
+/* The fast path, called from the trap vector (boot/vectors.S) before anything but the guest's
+ * r0-r3, r12 and LR_usr is saved (r points at its r0-r3): answers an HVC that only reads state
+ * (hypercall_fast()) and returns true, and the vector returns straight to the guest. Sound
+ * because such a call changes nothing the run loop acts on (run queue, vGIC, stage 2, vCPU
+ * state); an event from elsewhere that does (kick, timer, rollover) is an IRQ, still pending
+ * at the ERET, so it exits at once. False: the exit takes the full path (trap_handle()). */
+bool trap_fast(struct vcpu *v, uint32_t *r);
+
 /* Handles the trap that ended v's last run (HSR, HDFAR, ... still hold its syndrome). */
 void trap_handle(struct vcpu *v);
 

@@ -75,9 +75,10 @@ struct vcpu {
 	/* Bumped by every reset: a CPU that still holds this vCPU's PL1 state from an older epoch
 	 * must reload it instead of saving it over the reset state (hyp/sched.c). */
 	atomic_uint epoch;
-	uint64_t exits; /* statistics */
-	uint64_t traps; /* exits through the trap vector (not IRQs), hypercalls included */
-	uint64_t hvcs;
+	/* Exit statistics, by kind: every exit counts in exactly one. */
+	uint64_t irq_exits;		 /* physical IRQs */
+	uint64_t hvcs;			 /* HVC traps (hypercalls and PSCI), fast path included */
+	uint64_t traps;			 /* every other trap (BH_HVC_TRAP_COUNT reports it) */
 	uint32_t bench_hyp, bench_guest; /* PMU counts at BH_HVC_BENCH_START */
 	struct vcpu *next_on_cpu;	 /* run queue link (hyp/sched.c) */
 };
