@@ -162,9 +162,12 @@ void trap_handle(struct vcpu *v)
 	}
 	switch (ec) {
 	case EC_WFI_WFE:
-		/* Trapped only when the CPU is shared: give the others the rest of the slice. */
+		/* Trapped only when the CPU is shared. With an interrupt pending the wait ends at
+		 * once (B1.8.14: WFI completes when an interrupt is pending, masked or not);
+		 * otherwise the others get the rest of the slice. */
 		trap_skip(v, hsr);
-		sched_yield();
+		if (!vgic_pending(v))
+			sched_yield();
 		return;
 	case EC_HCPTR:
 		vfp_trap(v); /* the instruction runs again, now with the registers open */

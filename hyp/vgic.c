@@ -305,7 +305,12 @@ bool vgic_forward_irq(uint32_t intid)
 	return true;
 }
 
-bool vgic_pending(const struct vcpu *v)
+bool vgic_pending(struct vcpu *v)
 {
-	return vgic_dist_has_deliverable(&v->part->vgic.dist, v->index);
+	struct vgic *vg = &v->part->vgic;
+
+	spin_lock(&vg->lock);
+	bool any = vgic_dist_has_deliverable(&vg->dist, v->index);
+	spin_unlock(&vg->lock);
+	return any;
 }

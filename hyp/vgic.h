@@ -63,7 +63,9 @@ void vgic_sync(struct vcpu *v);
  * Returns false if intid is not a guest's: the caller handles (and deactivates) it. */
 bool vgic_forward_irq(uint32_t intid);
 
-/* True if v has an interrupt to take (to end a wait). */
-bool vgic_pending(const struct vcpu *v);
+/* True if v has a virtual interrupt pending that it could take (enabled, targeted at it),
+ * which ends a WFI whatever the guest's CPSR.I. After vgic_sync() every LR still pending is back
+ * in the model, so the model alone answers. Takes the partition's vGIC lock. */
+bool vgic_pending(struct vcpu *v);
 
 #endif
