@@ -271,6 +271,11 @@ static bool create(const struct part_config *c)
 					   : "none",
 			(unsigned long long)c->dtb_ipa, (unsigned long long)(c->initrd.size >> 10),
 			c->has_vuart ? "emulated" : "none");
+	struct pgt_stats st;
+	pgt_get_stats(&p->s2.pgt, &st);
+	pr_info("partition %s: stage 2: %u table pages, blocks 1G %llu 2M %llu, pages 4K %llu",
+		c->name, st.table_pages, (unsigned long long)st.leaves[1],
+		(unsigned long long)st.leaves[2], (unsigned long long)st.leaves[3]);
 	return true;
 }
 
