@@ -11,10 +11,11 @@
 #include "hyp/exception.h"
 #include "hyp/fmt.h"
 #include "hyp/layout.h"
+#include "hyp/mmio.h"
+#include "hyp/trap.h"
 #include "hyp/percpu.h"
 #include "hyp/sysreg.h"
 
-#define HSR_EC_SHIFT 26	       /* HSR.EC, B3.13.6 */
 #define PANIC_STOP_WAIT_MS 100 /* how long to wait for other CPUs to acknowledge the stop */
 
 static atomic_bool panicking;
@@ -43,14 +44,26 @@ void cpu_idle(void)
 		wfi();
 }
 
+/* HSR exception classes of aborts taken from HYP mode itself (B3.13.6); their ISS holds a
+ * long-descriptor fault status code in bits [5:0] and, for data aborts, WnR in bit 6. */
+#define EC_PABT_HYP 0x21u
+#define EC_DABT_HYP 0x25u
+#define ISS_WNR (1u << 6)
+
 static void dump_syndrome(void)
 {
 	uint32_t hsr = sysreg_read32(HSR);
+	uint32_t ec = hsr >> HSR_EC_SHIFT;
 
 	pr_err("  HSR 0x%08" PRIx32 " (EC 0x%02" PRIx32 ") HDFAR 0x%08" PRIx32 " HIFAR 0x%08" PRIx32
 	       " HPFAR 0x%08" PRIx32,
-	       hsr, hsr >> HSR_EC_SHIFT, sysreg_read32(HDFAR), sysreg_read32(HIFAR),
-	       sysreg_read32(HPFAR));
+	       hsr, ec, sysreg_read32(HDFAR), sysreg_read32(HIFAR), sysreg_read32(HPFAR));
+	if (ec == EC_DABT_HYP)
+		pr_err("  fault: %s, %s at 0x%08" PRIx32, mmio_dfsc_name(hsr & HSR_DFSC_MASK),
+		       (hsr & ISS_WNR) ? "write" : "read", sysreg_read32(HDFAR));
+	else if (ec == EC_PABT_HYP)
+		pr_err("  fault: %s, instruction fetch at 0x%08" PRIx32,
+		       mmio_dfsc_name(hsr & HSR_DFSC_MASK), sysreg_read32(HIFAR));
 }
 
 /* Stops the other CPUs and reports; never returns. */

@@ -41,6 +41,30 @@ static void st_hyp_data_abort(void)
 	(void)*(volatile uint32_t *)(uintptr_t)hyp_image.end;
 }
 
+/* The HYP stage-1 permissions (hyp/boot.c): text is read-only, rodata read-only, data and the
+ * stacks never executable (XN, and HSCTLR.WXN). Each must end in the panic dump with a
+ * permission fault; a test that returns means the protection is missing. */
+static void st_hyp_write_text(void)
+{
+	*(volatile uint32_t *)(uintptr_t)hyp_image.start = 0;
+}
+
+static void st_hyp_write_rodata(void)
+{
+	*(volatile uint32_t *)(uintptr_t)hyp_image.text_end = 0;
+}
+
+/* A return instruction in .data: RW memory must not be executable. */
+static uint32_t st_data_code[] = {0xe12fff1eu}; /* BX LR (A1 encoding) */
+
+static void st_hyp_exec_data(void)
+{
+	void (*fn)(void) = (void (*)(void))(uintptr_t)st_data_code;
+
+	__asm__ volatile("dsb\n\tisb" ::: "memory"); /* no excuse: the word is in place */
+	fn();
+}
+
 static void st_stage2(void)
 {
 	stage2_selftest(hyp_platform());
@@ -53,6 +77,9 @@ static const struct {
 	{"hyp-undef", st_hyp_undef},
 	{"hyp-stack-overflow", st_stack_overflow},
 	{"hyp-data-abort", st_hyp_data_abort},
+	{"hyp-write-text", st_hyp_write_text},
+	{"hyp-write-rodata", st_hyp_write_rodata},
+	{"hyp-exec-data", st_hyp_exec_data},
 	{"stage2", st_stage2},
 	{"vmid-rollover", vmid_rollover_selftest},
 	{"bench-stage2", bench_stage2},
