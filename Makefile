@@ -46,7 +46,7 @@ all: $(B)/bulkhead.bin guests tools linux
 
 # Bare-metal test guests (guests/guests.mk: GUEST_BINS).
 include guests/guests.mk
-BENCH_GUEST_BINS := $(B)/guests/bench.bin $(B)/guests/benchyield.bin
+BENCH_GUEST_BINS := $(BENCH_GUEST_NAMES:%=$(B)/guests/%.bin)
 .PHONY: guests
 guests: $(GUEST_BINS) $(BENCH_GUEST_BINS)
 

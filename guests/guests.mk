@@ -6,6 +6,8 @@
 # for each name in GUEST_NAMES; GUEST_BINS lists the images.
 
 GUEST_NAMES := hello isolation psci fault memid irqtimer sgi uart rtc gicdpoke
+# The make-bench guests (scripts/bench.sh); the top-level Makefile builds them as BENCH_GUEST_BINS.
+BENCH_GUEST_NAMES := bench benchyield benchgicd benchirq benchsgi benchwfi
 
 # IPA every guest is linked at (its partition's image IPA and entry). The one definition: passed
 # to the linker script and to C.
@@ -57,6 +59,7 @@ $(B)/guests/%.bin: $(B)/guests/%.elf
 	$(if $(Q),@echo "  IMAGE   $@ ($$(stat -c %s $@) bytes)")
 
 # The .o files are intermediates of the pattern rules; keep them for incremental builds.
-.SECONDARY: $(GUEST_COMMON_OBJ) $(GUEST_NAMES:%=$(B)/guests/%/main.o) $(GUEST_NAMES:%=$(B)/guests/%.elf)
+.SECONDARY: $(GUEST_COMMON_OBJ) $(foreach n,$(GUEST_NAMES) $(BENCH_GUEST_NAMES), \
+	$(B)/guests/$(n)/main.o $(B)/guests/$(n).elf)
 
 -include $(wildcard $(B)/guests/*/*.d)

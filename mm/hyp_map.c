@@ -100,6 +100,10 @@ int hyp_map(paddr_t pa, uint64_t size, unsigned perm, enum pgt_mem mem)
 		uint64_t run = PAGE_SIZE;
 		while (off + run < len && pgt_lookup(&table, start + off + run, NULL, NULL, NULL))
 			run += PAGE_SIZE;
+		/* Topped up under the lock, unlike stage 2: the one cache is shared by every
+		 * CPU, the count needed depends on the table (which the lock guards), and the
+		 * pool allocator never sleeps. Prepare-then-commit still holds: a failed top-up
+		 * leaves the table unchanged. */
 		err = pgt_cache_topup(
 			&cache, &hyp_mm,
 			pgt_map_pages_needed(&table, start + off, start + off, run, 0));
