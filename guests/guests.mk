@@ -5,7 +5,7 @@
 # Produces $(B)/guests/<name>.elf and $(B)/guests/<name>.bin (the raw image a partition loads)
 # for each name in GUEST_NAMES; GUEST_BINS lists the images.
 
-GUEST_NAMES := hello isolation psci fault memid irqtimer sgi uart rtc gicdpoke
+GUEST_NAMES := hello isolation psci fault memid irqtimer sgi uart rtc gicdpoke manyirq
 # The make-bench guests (scripts/bench.sh); the top-level Makefile builds them as BENCH_GUEST_BINS.
 BENCH_GUEST_NAMES := bench benchyield benchgicd benchirq benchsgi benchwfi
 
@@ -38,6 +38,16 @@ $(UART_BASE_STAMP):
 	@mkdir -p $(dir $@)
 	@rm -f $(B)/guests/uart/.base-*
 	@touch $@
+
+# The same guest built for QEMU vexpress-a15's UART1 (tests/qemu/scenarios/passthrough-uart.scn),
+# as uart-vexpress: its own object from guests/uart/main.c, so both builds exist side by side.
+UART_VEXPRESS_BASE := 0x1c0a0000
+GUEST_BINS += $(B)/guests/uart-vexpress.bin
+$(B)/guests/uart-vexpress/main.o: guests/uart/main.c guests/guests.mk $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $< (UART_BASE=$(UART_VEXPRESS_BASE))")
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -DUART_BASE=$(UART_VEXPRESS_BASE)u -c $< -o $@
+.SECONDARY: $(B)/guests/uart-vexpress/main.o $(B)/guests/uart-vexpress.elf
 
 # guests.mk itself is a prerequisite: a flag or GUEST_BASE change rebuilds everything.
 $(B)/guests/%.o: guests/%.c guests/guests.mk $(DEPS_STAMP)

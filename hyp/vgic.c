@@ -214,6 +214,16 @@ void vgic_sync(struct vcpu *v)
 	struct vgic_vcpu *g = &v->vgic;
 	struct vgic *vg = &v->part->vgic;
 
+	/* Underflow notification off before any LR is freed: freeing pending LRs for a fresh
+	 * pick would otherwise assert the maintenance interrupt (UIE with at most one valid LR)
+	 * while HYP runs, and the guest would exit at once on every entry, a livelock seen on
+	 * QEMU with more pending interrupts than LRs on a shared CPU (scenario
+	 * vgic-many-pending). vgic_flush() fills the LRs first and only then sets UIE again. */
+	if (g->uie) {
+		mmio_write32(gich + GICH_HCR, GICH_HCR_EN);
+		g->uie = false;
+		atomic_store(&g->dirty, true);
+	}
 	if (!g->used)
 		return;
 	spin_lock(&vg->lock);
