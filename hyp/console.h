@@ -11,7 +11,7 @@
 #include "hyp/types.h"
 
 #define CONSOLE_PREFIX "[bulkhead] "
-#define CONSOLE_LINE_MAX 256
+#define CONSOLE_LINE_MAX 384 /* a prefix, "error: " and a whole struct diag line */
 #define CONSOLE_EARLY_BYTES 2048
 
 /* Output character sink (the UART driver's polled transmit). */

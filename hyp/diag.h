@@ -9,7 +9,7 @@
 
 #include "hyp/fmt.h"
 
-#define DIAG_MSG_MAX 200
+#define DIAG_MSG_MAX 320 /* room for two DT paths of vexpress depth (about 75 characters each) */
 
 struct diag {
 	char msg[DIAG_MSG_MAX];

@@ -308,8 +308,35 @@ int dt_read_reg(const void *fdt, int node, struct dt_reg *regs, unsigned max, un
 	return ret;
 }
 
-/* Finds the interrupt controller for node's "interrupts": the nearest "interrupt-parent" on node
- * or an ancestor (DT spec 2.4.1). */
+/* Interrupt nexus limits (DT spec 2.4.3): a unit address of up to 3 cells (PCI's) and a specifier
+ * of up to 4 cells; and how many interrupt-map hops are followed before the tree is taken to loop. */
+#define DT_MAX_UNIT_CELLS 3u
+#define DT_MAX_IRQ_CELLS 4u
+#define DT_MAX_IRQ_HOPS 8u
+#define DT_MAX_KEY_CELLS (DT_MAX_UNIT_CELLS + DT_MAX_IRQ_CELLS) /* what interrupt-map matches on */
+
+/* An interrupt specifier on its way up the interrupt tree: for node ctrl (a controller or a
+ * nexus), nr_cells cells, and the unit address of the child it came from (a nexus's map matches
+ * on both). */
+struct irq_spec {
+	int ctrl;
+	uint32_t addr[DT_MAX_UNIT_CELLS];
+	uint32_t cells[DT_MAX_IRQ_CELLS];
+	uint32_t nr_cells;
+};
+
+/* An interrupt nexus translates specifiers for its children through "interrupt-map"; a node that
+ * is also an "interrupt-controller" is a controller (DT spec 2.4.3). */
+static bool is_nexus(const void *fdt, int node)
+{
+	return dt_has_prop(fdt, node, "interrupt-map") &&
+	       !dt_has_prop(fdt, node, "interrupt-controller");
+}
+
+/* Finds the node that decodes node's "interrupts" (DT spec 2.4.1): node's "interrupt-parent" if it
+ * has one; otherwise its tree parent, if that is an interrupt controller or nexus (it has
+ * #interrupt-cells, as vexpress's motherboard bus with its interrupt-map); otherwise the same
+ * question is asked of the tree parent. */
 static int interrupt_parent(const void *fdt, int node, int *parent, struct diag *d)
 {
 	char npath[DT_PATH_MAX];
@@ -320,6 +347,10 @@ static int interrupt_parent(const void *fdt, int node, int *parent, struct diag 
 
 		if (!dt_has_prop(fdt, n, "interrupt-parent")) {
 			n = n == 0 ? -1 : fdt_parent_offset(fdt, n);
+			if (n >= 0 && dt_has_prop(fdt, n, "#interrupt-cells")) {
+				*parent = n;
+				return 0;
+			}
 			continue;
 		}
 		ret = dt_read_u32(fdt, n, "interrupt-parent", &phandle, d);
@@ -338,14 +369,178 @@ static int interrupt_parent(const void *fdt, int node, int *parent, struct diag 
 	return dt_err(d, -ENOENT, fdt, node, "no 'interrupt-parent' on the node or its ancestors");
 }
 
+/* Reads node's cell count property name into *out (0 if absent when required is false), which must
+ * lie in [min, max]. dev names the node whose interrupts are being resolved, for the message. */
+static int irq_cells(const void *fdt, int node, const char *name, bool required, uint32_t min,
+		     uint32_t max, int dev, uint32_t *out, struct diag *d)
+{
+	int ret;
+
+	*out = 0;
+	if (!required && !dt_has_prop(fdt, node, name))
+		return 0;
+	ret = dt_read_u32(fdt, node, name, out, d);
+	if (ret)
+		return ret;
+	if (*out < min || *out > max) {
+		char dpath[DT_PATH_MAX];
+
+		return dt_err(d, -EINVAL, fdt, node,
+			      "property '%s' is %u, must be %u to %u (reading 'interrupts' of %s)",
+			      name, (unsigned)*out, (unsigned)min, (unsigned)max,
+			      dt_path(fdt, dev, dpath, sizeof(dpath)));
+	}
+	return 0;
+}
+
+/* One hop through the interrupt-map of nexus s->ctrl (DT spec 2.4.3.1): finds the entry whose
+ * child unit address and specifier equal s's under interrupt-map-mask, and replaces s with the
+ * entry's parent, parent unit address and parent specifier. dev and idx name the interrupt for
+ * messages. A nexus without #address-cells has a 0-cell unit address, as for any interrupt parent
+ * (Linux reads it the same way). */
+static int map_one(const void *fdt, int dev, unsigned idx, struct irq_spec *s, struct diag *d)
+{
+	char dpath[DT_PATH_MAX];
+	uint32_t key[DT_MAX_KEY_CELLS], mask[DT_MAX_KEY_CELLS];
+	uint32_t ac, nkey, ncells, pos = 0;
+	const fdt32_t *map, *m;
+	int len, ret, nexus = s->ctrl;
+
+	ret = irq_cells(fdt, nexus, "#address-cells", false, 0, DT_MAX_UNIT_CELLS, dev, &ac, d);
+	if (ret)
+		return ret;
+	nkey = ac + s->nr_cells;
+	for (uint32_t i = 0; i < nkey; i++) {
+		key[i] = i < ac ? s->addr[i] : s->cells[i - ac];
+		mask[i] = ~0u;
+	}
+	m = fdt_getprop(fdt, nexus, "interrupt-map-mask", &len);
+	if (m) {
+		if ((uint32_t)len != nkey * DT_CELL_BYTES)
+			return dt_err(d, -EINVAL, fdt, nexus,
+				      "property 'interrupt-map-mask' is %d bytes, expected %u "
+				      "(#address-cells %u + #interrupt-cells %u)",
+				      len, (unsigned)(nkey * DT_CELL_BYTES), (unsigned)ac,
+				      (unsigned)s->nr_cells);
+		for (uint32_t i = 0; i < nkey; i++)
+			mask[i] = fdt32_ld(&m[i]);
+	}
+
+	map = fdt_getprop(fdt, nexus, "interrupt-map", &len);
+	if (!map || len < 0 || (uint32_t)len % DT_CELL_BYTES)
+		return dt_err(d, -EINVAL, fdt, nexus,
+			      "property 'interrupt-map' is not a whole number of cells");
+	ncells = (uint32_t)len / DT_CELL_BYTES;
+	for (unsigned entry = 0; pos < ncells; entry++) {
+		uint32_t pac, pic, phandle;
+		bool match = true;
+		int parent;
+
+		if (ncells - pos < nkey + 1)
+			return dt_err(d, -EINVAL, fdt, nexus,
+				      "property 'interrupt-map' entry %u is cut off", entry);
+		for (uint32_t i = 0; i < nkey; i++)
+			match = match && !((fdt32_ld(&map[pos + i]) ^ key[i]) & mask[i]);
+		phandle = fdt32_ld(&map[pos + nkey]);
+		parent = fdt_node_offset_by_phandle(fdt, phandle);
+		if (parent < 0)
+			return dt_err(d, -EINVAL, fdt, nexus,
+				      "property 'interrupt-map' entry %u refers to phandle 0x%x, "
+				      "which no node has",
+				      entry, (unsigned)phandle);
+		ret = irq_cells(fdt, parent, "#address-cells", false, 0, DT_MAX_UNIT_CELLS, dev,
+				&pac, d);
+		if (!ret)
+			ret = irq_cells(fdt, parent, "#interrupt-cells", true, 1, DT_MAX_IRQ_CELLS,
+					dev, &pic, d);
+		if (ret)
+			return ret;
+		pos += nkey + 1;
+		if (ncells - pos < pac + pic)
+			return dt_err(d, -EINVAL, fdt, nexus,
+				      "property 'interrupt-map' entry %u is cut off", entry);
+		if (match) {
+			memset(s->addr, 0, sizeof(s->addr));
+			for (uint32_t i = 0; i < pac; i++)
+				s->addr[i] = fdt32_ld(&map[pos + i]);
+			for (uint32_t i = 0; i < pic; i++)
+				s->cells[i] = fdt32_ld(&map[pos + pac + i]);
+			s->nr_cells = pic;
+			s->ctrl = parent;
+			return 0;
+		}
+		pos += pac + pic;
+	}
+	return dt_err(d, -EINVAL, fdt, nexus,
+		      "property 'interrupt-map' has no entry for 'interrupts' entry %u of %s", idx,
+		      dt_path(fdt, dev, dpath, sizeof(dpath)));
+}
+
+/* Follows s up through interrupt nexuses until it reaches a node that is not one. The first hop
+ * matches on the unit address of dev itself: the leading cells of its reg (zeros without one). */
+static int map_to_controller(const void *fdt, int dev, unsigned idx, struct irq_spec *s,
+			     struct diag *d)
+{
+	char dpath[DT_PATH_MAX];
+	const fdt32_t *reg;
+	int len;
+
+	reg = fdt_getprop(fdt, dev, "reg", &len);
+	for (uint32_t i = 0; i < DT_MAX_UNIT_CELLS; i++)
+		s->addr[i] = reg && len >= 0 && (i + 1) * DT_CELL_BYTES <= (uint32_t)len
+				     ? fdt32_ld(&reg[i])
+				     : 0;
+	for (unsigned hop = 0; is_nexus(fdt, s->ctrl); hop++) {
+		int ret;
+
+		if (hop == DT_MAX_IRQ_HOPS)
+			return dt_err(d, -EINVAL, fdt, dev,
+				      "property 'interrupts' entry %u: more than %u interrupt-map "
+				      "hops (a loop at %s?)",
+				      idx, DT_MAX_IRQ_HOPS,
+				      dt_path(fdt, s->ctrl, dpath, sizeof(dpath)));
+		ret = map_one(fdt, dev, idx, s, d);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Decodes one GIC 3-cell specifier (entry i of node's interrupts) into *irq. */
+static int decode_gic_irq(const void *fdt, int node, unsigned i, const uint32_t *cell,
+			  struct dt_irq *irq, struct diag *d)
+{
+	uint32_t type = cell[0], num = cell[1];
+
+	irq->flags = cell[2];
+	irq->ppi = false;
+	if (type == DT_GIC_IRQ_TYPE_SPI && num < DT_GIC_NR_SPIS) {
+		irq->intid = num + DT_GIC_SPI_BASE;
+	} else if (type == DT_GIC_IRQ_TYPE_PPI && num < DT_GIC_NR_PPIS) {
+		irq->intid = num + DT_GIC_PPI_BASE;
+		irq->ppi = true;
+	} else if (type == DT_GIC_IRQ_TYPE_SPI || type == DT_GIC_IRQ_TYPE_PPI) {
+		return dt_err(d, -EINVAL, fdt, node,
+			      "property 'interrupts' entry %u: %s %u is out of range (0-%u)", i,
+			      type ? "PPI" : "SPI", (unsigned)num,
+			      type ? DT_GIC_NR_PPIS - 1 : DT_GIC_NR_SPIS - 1);
+	} else {
+		return dt_err(d, -EINVAL, fdt, node,
+			      "property 'interrupts' entry %u has type %u, expected 0 (SPI) or 1 "
+			      "(PPI)",
+			      i, (unsigned)type);
+	}
+	return 0;
+}
+
 int dt_read_interrupts(const void *fdt, int node, int gic, struct dt_irq *irqs, unsigned max,
 		       unsigned *count, struct diag *d)
 {
-	char ppath[DT_PATH_MAX];
-	const uint32_t entry = DT_GIC_IRQ_CELLS * DT_CELL_BYTES;
-	uint32_t cells;
+	char ppath[DT_PATH_MAX], gpath[DT_PATH_MAX];
+	uint32_t cells, entry;
 	const fdt32_t *p;
 	int len, ret, parent = -1;
+	bool nexus;
 
 	*count = 0;
 	p = fdt_getprop(fdt, node, "interrupts", &len);
@@ -354,50 +549,59 @@ int dt_read_interrupts(const void *fdt, int node, int gic, struct dt_irq *irqs, 
 	ret = interrupt_parent(fdt, node, &parent, d);
 	if (ret)
 		return ret;
-	if (gic >= 0 && parent != gic) {
-		char gpath[DT_PATH_MAX];
-
+	nexus = is_nexus(fdt, parent);
+	if (!nexus && gic >= 0 && parent != gic)
 		return dt_err(d, -EINVAL, fdt, node, "interrupt parent is %s, not the GIC %s",
 			      dt_path(fdt, parent, ppath, sizeof(ppath)),
 			      dt_path(fdt, gic, gpath, sizeof(gpath)));
-	}
 	ret = dt_read_u32(fdt, parent, "#interrupt-cells", &cells, d);
 	if (ret)
 		return ret;
-	if (cells != DT_GIC_IRQ_CELLS)
+	if (!nexus && cells != DT_GIC_IRQ_CELLS)
 		return dt_err(d, -EINVAL, fdt, parent,
 			      "property '#interrupt-cells' is %u, the GIC binding needs 3 (reading "
 			      "'interrupts' of %s)",
 			      (unsigned)cells, dt_path(fdt, node, ppath, sizeof(ppath)));
+	if (cells == 0 || cells > DT_MAX_IRQ_CELLS)
+		return dt_err(d, -EINVAL, fdt, parent,
+			      "property '#interrupt-cells' is %u, must be 1 to %u (reading "
+			      "'interrupts' of %s)",
+			      (unsigned)cells, DT_MAX_IRQ_CELLS,
+			      dt_path(fdt, node, ppath, sizeof(ppath)));
+	entry = cells * DT_CELL_BYTES;
 	if (len == 0 || (uint32_t)len % entry)
 		return dt_err(d, -EINVAL, fdt, node,
-			      "property 'interrupts' is %d bytes, not a whole number of 12-byte "
-			      "entries (3 cells each)",
-			      len);
+			      "property 'interrupts' is %d bytes, not a whole number of %u-byte "
+			      "entries (%u cell%s each)",
+			      len, (unsigned)entry, (unsigned)cells, cells == 1 ? "" : "s");
 
 	*count = (uint32_t)len / entry;
-	for (unsigned i = 0; i < *count; i++, p += DT_GIC_IRQ_CELLS) {
-		uint32_t type = fdt32_ld(&p[0]), num = fdt32_ld(&p[1]);
-		struct dt_irq irq = {.flags = fdt32_ld(&p[2])};
+	for (unsigned i = 0; i < *count; i++, p += cells) {
+		struct irq_spec s = {.ctrl = parent, .nr_cells = cells};
+		struct dt_irq irq;
 
-		if (type == DT_GIC_IRQ_TYPE_SPI && num < DT_GIC_NR_SPIS) {
-			irq.intid = num + DT_GIC_SPI_BASE;
-		} else if (type == DT_GIC_IRQ_TYPE_PPI && num < DT_GIC_NR_PPIS) {
-			irq.intid = num + DT_GIC_PPI_BASE;
-			irq.ppi = true;
-		} else if (type == DT_GIC_IRQ_TYPE_SPI || type == DT_GIC_IRQ_TYPE_PPI) {
-			return dt_err(
-				d, -EINVAL, fdt, node,
-				"property 'interrupts' entry %u: %s %u is out of range (0-%u)", i,
-				type ? "PPI" : "SPI", (unsigned)num,
-				type ? DT_GIC_NR_PPIS - 1 : DT_GIC_NR_SPIS - 1);
-		} else {
-			return dt_err(
-				d, -EINVAL, fdt, node,
-				"property 'interrupts' entry %u has type %u, expected 0 (SPI) or "
-				"1 (PPI)",
-				i, (unsigned)type);
+		for (uint32_t c = 0; c < cells; c++)
+			s.cells[c] = fdt32_ld(&p[c]);
+		if (nexus) {
+			ret = map_to_controller(fdt, node, i, &s, d);
+			if (ret)
+				return ret;
+			if (gic >= 0 && s.ctrl != gic)
+				return dt_err(d, -EINVAL, fdt, node,
+					      "property 'interrupts' entry %u is mapped to %s, not "
+					      "the GIC %s",
+					      i, dt_path(fdt, s.ctrl, ppath, sizeof(ppath)),
+					      dt_path(fdt, gic, gpath, sizeof(gpath)));
+			if (s.nr_cells != DT_GIC_IRQ_CELLS)
+				return dt_err(d, -EINVAL, fdt, s.ctrl,
+					      "property '#interrupt-cells' is %u, the GIC binding "
+					      "needs 3 (reading 'interrupts' of %s)",
+					      (unsigned)s.nr_cells,
+					      dt_path(fdt, node, ppath, sizeof(ppath)));
 		}
+		ret = decode_gic_irq(fdt, node, i, s.cells, &irq, d);
+		if (ret)
+			return ret;
 		if (i < max)
 			irqs[i] = irq;
 	}
@@ -452,6 +656,29 @@ int dt_stdout_node(const void *fdt, int *node, struct diag *d)
 		return dt_err(d, -ENOENT, fdt, chosen,
 			      "property '%s' points to '%s', which does not exist", prop,
 			      clip(what, sizeof(what), value, len));
+	*node = off;
+	return 0;
+}
+
+int dt_alias_node(const void *fdt, const char *name, int *node, struct diag *d)
+{
+	const char *path;
+	int off, ret, aliases = fdt_path_offset(fdt, "/aliases");
+
+	if (aliases < 0)
+		return diag_err(d, -ENOENT, "/aliases: node missing");
+	if (!dt_has_prop(fdt, aliases, name))
+		return dt_err(d, -ENOENT, fdt, aliases, "no alias '%s'", name);
+	ret = dt_read_string(fdt, aliases, name, &path, d);
+	if (ret)
+		return ret;
+	if (path[0] != '/')
+		return dt_err(d, -EINVAL, fdt, aliases,
+			      "property '%s' is \"%.64s\", not a full path", name, path);
+	off = fdt_path_offset(fdt, path);
+	if (off < 0)
+		return dt_err(d, -ENOENT, fdt, aliases,
+			      "property '%s' points to '%.64s', which does not exist", name, path);
 	*node = off;
 	return 0;
 }

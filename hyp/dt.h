@@ -105,10 +105,14 @@ int dt_read_reg_raw(const void *fdt, int node, struct dt_reg *regs, unsigned max
 int dt_read_reg(const void *fdt, int node, struct dt_reg *regs, unsigned max, unsigned *count,
 		struct diag *d);
 
-/* Reads node's "interrupts" with the GIC 3-cell binding. The interrupt parent (the nearest
- * "interrupt-parent" on node or an ancestor) must resolve to a node with #interrupt-cells = 3 and,
- * if gic >= 0, must be that node. Stores up to max entries in irqs and the number the property has
- * in *count. Returns 0, -ENOENT (no "interrupts" or no interrupt parent) or -EINVAL. */
+/* Reads node's "interrupts" with the GIC 3-cell binding. The interrupt parent is node's
+ * "interrupt-parent", else the nearest ancestor that has #interrupt-cells (an interrupt controller
+ * or nexus), else the nearest "interrupt-parent" of an ancestor (DT spec 2.4.1). A nexus's
+ * "interrupt-map" (and "interrupt-map-mask") translates each entry, hop by hop, until it reaches a
+ * node that is not a nexus (DT spec 2.4.3). The controller reached must have #interrupt-cells = 3
+ * and, if gic >= 0, must be that node. Stores up to max entries in irqs and the number the
+ * property has in *count. Returns 0, -ENOENT (no "interrupts" or no interrupt parent) or -EINVAL
+ * (also: no interrupt-map entry matches, a malformed map). */
 int dt_read_interrupts(const void *fdt, int node, int gic, struct dt_irq *irqs, unsigned max,
 		       unsigned *count, struct diag *d);
 
@@ -127,6 +131,11 @@ const char *dt_string_at(const void *fdt, int node, const char *name, unsigned i
  * optionally followed by ":options", which are ignored. Stores the node in *node.
  * Returns 0, -ENOENT (no /chosen, no property, or it names nothing) or -EINVAL. */
 int dt_stdout_node(const void *fdt, int *node, struct diag *d);
+
+/* Resolves the alias name (e.g. "serial0") through /aliases, whose values are full paths (DT spec
+ * 3.3), and stores the node in *node. Returns 0, -ENOENT (no /aliases, no such alias: the message
+ * says which; or the path names no node) or -EINVAL (not a string, not a full path). */
+int dt_alias_node(const void *fdt, const char *name, int *node, struct diag *d);
 
 /* Reads property name as exactly n values of two cells each (64-bit numbers, as with
  * #address-cells = #size-cells = 2), into out[0..n). Returns 0, -ENOENT or -EINVAL (the property

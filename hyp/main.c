@@ -134,6 +134,8 @@ void hyp_main(const void *fdt)
 		(unsigned long long)((hyp_image.pool_end - hyp_image.pool_start) >> 10),
 		(unsigned long long)hyp_image.pool_start);
 	pr_info("dtb: 0x%llx (%zu bytes)", (unsigned long long)(uintptr_t)fdt, dt_size(fdt));
+	if (plat.uart.from_alias)
+		pr_info("uart: no /chosen/stdout-path, console is alias serial0");
 	if (err) {
 		pr_err("%s", d.msg);
 		stop_boot("the device tree does not describe a usable platform");

@@ -58,22 +58,47 @@ static int take_region(const void *fdt, int node, unsigned idx, const struct dt_
 	return 0;
 }
 
-/* The console: the PL011 named by /chosen/stdout-path. Its interrupt is read in
- * find_console_irq(), once the GIC is known. */
+/* Alias of the console when /chosen has no stdout-path: the board's first UART by its own
+ * numbering. QEMU's vexpress machines hand their DTB over with an empty /chosen and only
+ * serial0..3 in /aliases. */
+#define CONSOLE_ALIAS "serial0"
+
+/* True if /chosen has no console property (stdout-path, or the older linux,stdout-path) but
+ * /aliases has CONSOLE_ALIAS. */
+static bool console_by_alias(const void *fdt)
+{
+	int chosen = dt_node(fdt, "/chosen"), aliases = dt_node(fdt, "/aliases");
+
+	if (chosen >= 0 && (dt_has_prop(fdt, chosen, "stdout-path") ||
+			    dt_has_prop(fdt, chosen, "linux,stdout-path")))
+		return false;
+	return aliases >= 0 && dt_has_prop(fdt, aliases, CONSOLE_ALIAS);
+}
+
+/* The console: the PL011 named by /chosen/stdout-path, or without one the /aliases serial0 node
+ * (p->uart.from_alias). With neither, the message is about stdout-path, the binding to use. Its
+ * interrupt is read in find_console_irq(), once the GIC is known. */
 static int find_console(const void *fdt, struct platform *p, int *uart, struct diag *d)
 {
 	struct dt_reg reg;
 	unsigned n;
-	int ret = dt_stdout_node(fdt, uart, d);
+	int ret;
 
+	p->uart.from_alias = console_by_alias(fdt);
+	if (p->uart.from_alias)
+		ret = dt_alias_node(fdt, CONSOLE_ALIAS, uart, d);
+	else
+		ret = dt_stdout_node(fdt, uart, d);
 	if (ret)
 		return ret;
 	if (!dt_is_compatible(fdt, *uart, "arm,pl011")) {
 		char upath[DT_PATH_MAX];
 
 		return diag_err(d, -EINVAL,
-				"/chosen: property 'stdout-path' points to %s, which is not "
-				"compatible with \"arm,pl011\"",
+				"%s: property '%s' points to %s, which is not compatible with "
+				"\"arm,pl011\"",
+				p->uart.from_alias ? "/aliases" : "/chosen",
+				p->uart.from_alias ? CONSOLE_ALIAS : "stdout-path",
 				dt_path(fdt, *uart, upath, sizeof(upath)));
 	}
 	ret = dt_read_reg(fdt, *uart, &reg, 1, &n, d);

@@ -11,8 +11,8 @@
 #include "hyp/types.h"
 
 #define PLAT_MAX_RAM_BANKS 8
-#define PLAT_MAX_CPUS 8 /* GICv2 targets at most 8 CPUs */
-#define PLAT_PATH_MAX 64
+#define PLAT_MAX_CPUS 8	  /* GICv2 targets at most 8 CPUs */
+#define PLAT_PATH_MAX 128 /* as DT_PATH_MAX: vexpress's UARTs sit three buses deep (71 chars) */
 
 struct plat_region {
 	paddr_t base;
@@ -28,8 +28,9 @@ struct platform {
 	struct {
 		char path[PLAT_PATH_MAX]; /* DT node, for messages */
 		struct plat_region reg;
-		uint32_t intid; /* GIC INTID of its interrupt, 0 if none */
-	} uart;			/* from /chosen/stdout-path; must be "arm,pl011" */
+		uint32_t intid;	 /* GIC INTID of its interrupt, 0 if none */
+		bool from_alias; /* no /chosen/stdout-path: it is /aliases serial0 */
+	} uart; /* from /chosen/stdout-path, else /aliases serial0; must be "arm,pl011" */
 
 	struct {
 		char path[PLAT_PATH_MAX];
@@ -63,10 +64,11 @@ struct platform {
 /* Fills p from the flattened device tree fdt. Returns 0, or a negative errno (-EINVAL, -ENOENT,
  * -E2BIG) with one line in d (may be NULL) naming the node and property at fault (e.g.
  * "/intc@8000000: property 'reg' has 2 regions, GICv2 needs 4 (GICD, GICC, GICH, GICV)"). Checks:
- * header valid, /memory present with non-empty banks, /chosen/stdout-path resolves to a PL011, a
- * GICv2 with all four regions and the maintenance interrupt, an "arm,armv7-timer" with its four
- * PPIs, PSCI (optional: conduit NONE if absent), and /cpus with at most PLAT_MAX_CPUS cpu nodes.
- * Everything is reset first. The console is discovered first: after a later failure,
+ * header valid, /memory present with non-empty banks, /chosen/stdout-path (without one, the
+ * "serial0" alias) resolves to a PL011, a GICv2 with all four regions and the maintenance
+ * interrupt (interrupts may reach it through interrupt-map nexuses), an "arm,armv7-timer" with
+ * its four PPIs, PSCI (optional: conduit NONE if absent), and /cpus with at most PLAT_MAX_CPUS
+ * cpu nodes. Everything is reset first. The console is discovered first: after a later failure,
  * p->uart.reg.size != 0 means that UART can print d->msg. */
 int platform_discover(const void *fdt, struct platform *p, struct diag *d);
 

@@ -9,7 +9,8 @@
 #
 # Linux guest payload (guests/linux/): the newest Debian bookworm armmp kernel (the package the
 # linux-image-armmp:armhf metapackage depends on) and busybox-static:armhf, unpacked with
-# dpkg-deb -x into build/deps/linux/ (vmlinuz = the zImage, config, package = name and version)
+# dpkg-deb -x into build/deps/linux/ (vmlinuz = the zImage, config, package = name and version,
+# and the kernel's vexpress-v2p-ca15-tc1.dtb, the DTB QEMU -M vexpress-a15 needs: docs/porting.md)
 # and build/deps/busybox/bin/busybox. Each is fetched only when its files are missing; delete
 # the folder to fetch again (e.g. after a kernel security update).
 set -euo pipefail
@@ -67,6 +68,7 @@ fi
 
 # --- Linux guest payload ------------------------------------------------------------------------
 linux_dir="$deps/linux"
+vexpress_dtb=vexpress-v2p-ca15-tc1.dtb
 bb_dir="$deps/busybox"
 
 # apt_armhf CMD...: run an apt query that needs the armhf indices; if it fails (indices never
@@ -85,7 +87,8 @@ fetch_deb() {
 	dpkg-deb -x "$2"/*.deb "$2/root"
 }
 
-if [ ! -f "$linux_dir/vmlinuz" ] || [ ! -f "$linux_dir/config" ]; then
+if [ ! -f "$linux_dir/vmlinuz" ] || [ ! -f "$linux_dir/config" ] ||
+	[ ! -f "$linux_dir/$vexpress_dtb" ]; then
 	kpkg=$(apt_armhf apt-cache depends linux-image-armmp:armhf |
 		awk '$1 == "Depends:" && $2 ~ /^linux-image-.*-armmp(:armhf)?$/ { print $2; exit }')
 	[ -n "$kpkg" ] || { echo "deps: cannot resolve linux-image-armmp:armhf" >&2; exit 1; }
@@ -95,13 +98,15 @@ if [ ! -f "$linux_dir/vmlinuz" ] || [ ! -f "$linux_dir/config" ]; then
 	fetch_deb "$kpkg" "$tmp"
 	kimg=$(find "$tmp/root/boot" -name 'vmlinuz-*' | head -n1)
 	kcfg=$(find "$tmp/root/boot" -name 'config-*' | head -n1)
-	if [ -z "$kimg" ] || [ -z "$kcfg" ]; then
-		echo "deps: no vmlinuz/config in $kpkg" >&2
+	kdtb=$(find "$tmp/root/usr/lib" -name "$vexpress_dtb" | head -n1)
+	if [ -z "$kimg" ] || [ -z "$kcfg" ] || [ -z "$kdtb" ]; then
+		echo "deps: no vmlinuz/config/$vexpress_dtb in $kpkg" >&2
 		exit 1
 	fi
 	rm -rf "$linux_dir"
 	mkdir -p "$linux_dir"
 	cp "$kcfg" "$linux_dir/config"
+	cp "$kdtb" "$linux_dir/$vexpress_dtb"
 	dpkg-deb -f "$tmp"/*.deb Package Version >"$linux_dir/package"
 	cp "$kimg" "$linux_dir/vmlinuz.tmp"
 	mv "$linux_dir/vmlinuz.tmp" "$linux_dir/vmlinuz"   # last: its presence means "complete"

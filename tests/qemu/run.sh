@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # QEMU integration runner. A scenario is data (tests/qemu/scenarios/NAME.scn, sourced by bash):
+#   MACHINE=virt          board (scripts/qemu.sh --machine: virt or vexpress-a15)
 #   SMP=4 MEM=1024        machine size
 #   TIMEOUT=20            seconds of wall time before the scenario fails
 #   MACHINE_OPTS=         extra -M options
@@ -9,11 +10,18 @@
 #                         machine gets (scripts/mkdtb.sh); path relative to tests/qemu/
 #   PARTS_GEN="cmd"       instead of PARTS: a command that writes the .dts to stdout
 #   LOADERS=( "build/guests/hello.bin@0x49000000" ... )  images placed in RAM before boot
+#   DTB_MODULES=( "dts/guest.dts@0x89100000" ... )  guest DTB modules: each .dts (relative to
+#                         tests/qemu/) compiled with dtc, padded to 4 KiB (the partition names it
+#                         as dtb = <0 PA 0 0x1000>), placed in RAM at PA like LOADERS
 #   EXPECT=( "line" ... ) substrings that must appear on the console, in this order
 #   EXPECT_ANY=( "line" ... )  substrings that must appear too, in any order (output of
 #                         partitions running in parallel)
 #   REJECT=( "PANIC" )    substrings that must never appear
-# The scenario passes when every EXPECT line has appeared in order and no REJECT line has; QEMU
+#   SERIAL1_EXPECT=( "line" ... )  substrings that must appear, in this order, on the board's
+#                         second UART (a passed-through one); with any, QEMU gets
+#                         -serial mon:stdio (the console) -serial file:BUILD/qemu/NAME.serial1.log
+# The scenario passes when every EXPECT (and SERIAL1_EXPECT) line has appeared in order and no
+# REJECT line has; QEMU
 # is killed on every path. Prints one line per scenario and "qemu: N passed, N failed".
 # usage: tests/qemu/run.sh BUILD_DIR [SCENARIO...]
 set -uo pipefail
@@ -44,12 +52,19 @@ missing_any() {
 	done
 }
 
-# Number of EXPECT lines found in order in the log.
+# Number of lines of the expect file $1 found in order in the log $2: its first $3 lines (default:
+# the EXPECT count).
 matched() {
-	awk -v n="${#EXPECT[@]}" 'BEGIN { i = 1 }
+	awk -v n="${3:-${#EXPECT[@]}}" 'BEGIN { i = 1 }
 		FNR == NR { want[FNR] = $0; next }
 		i <= n && index($0, want[i]) { i++ }
 		END { print i - 1 }' "$1" "$2"
+}
+
+# True when every SERIAL1_EXPECT line has appeared, in order, in the second UART's log.
+serial1_done() {
+	[ ${#SERIAL1_EXPECT[@]} -eq 0 ] ||
+		[ "$(matched "$want1" "$serial1" "${#SERIAL1_EXPECT[@]}")" -eq "${#SERIAL1_EXPECT[@]}" ]
 }
 
 passed=0
@@ -57,18 +72,33 @@ failed=0
 for scn in "${scenarios[@]}"; do
 	name=$(basename "$scn" .scn)
 	SMP=4 MEM=1024 TIMEOUT=20 MACHINE_OPTS= DTB_EDITS=() EXPECT=() EXPECT_ANY=() REJECT=("PANIC")
-	PARTS= PARTS_GEN= LOADERS=()
+	PARTS= PARTS_GEN= LOADERS=() MACHINE=virt SERIAL1_EXPECT=() DTB_MODULES=()
 	# shellcheck disable=SC1090
 	source "$scn"
 	log="$out/$name.log"
 	want="$out/$name.expect"
 	printf '%s\n' "${EXPECT[@]}" >"$want"
-	qemu_args=(--smp "$SMP" --mem "$MEM")
+	qemu_args=(--machine "$MACHINE" --smp "$SMP" --mem "$MEM")
+	serial1="$out/$name.serial1.log"
+	want1="$out/$name.serial1.expect"
+	rm -f "$serial1" "$want1"
+	serial_args=()
+	if [ ${#SERIAL1_EXPECT[@]} -gt 0 ]; then
+		printf '%s\n' "${SERIAL1_EXPECT[@]}" >"$want1"
+		: >"$serial1"
+		serial_args=(-- -serial mon:stdio -serial "file:$serial1")
+	fi
 	[ -z "$MACHINE_OPTS" ] || qemu_args+=(--machine-opts "$MACHINE_OPTS")
 
 	why=
 	for l in "${LOADERS[@]}"; do
 		qemu_args+=(--loader "$top/$l")
+	done
+	for m in "${DTB_MODULES[@]}"; do
+		mod="$out/$name.$(basename "${m%@*}" .dts).dtb"
+		dtc -q -I dts -O dtb -S 4096 -o "$mod" "$top/tests/qemu/${m%@*}" ||
+			why="cannot compile ${m%@*}"
+		qemu_args+=(--loader "$mod@${m##*@}")
 	done
 	if [ ${#DTB_EDITS[@]} -gt 0 ] || [ -n "$PARTS$PARTS_GEN" ]; then
 		dtb="$out/$name.dtb"
@@ -91,12 +121,12 @@ for scn in "${scenarios[@]}"; do
 	fi
 
 	if [ -z "$why" ]; then
-		"$top/scripts/qemu.sh" "${qemu_args[@]}" </dev/null >"$log" 2>&1 &
+		"$top/scripts/qemu.sh" "${qemu_args[@]}" "${serial_args[@]}" </dev/null >"$log" 2>&1 &
 		qpid=$!
 		deadline=$((SECONDS + TIMEOUT))
 		while :; do
 			if [ "$(matched "$want" "$log")" -eq "${#EXPECT[@]}" ] &&
-				[ -z "$(missing_any "$log")" ]; then
+				[ -z "$(missing_any "$log")" ] && serial1_done; then
 				sleep 0.3 # let trailing output (a late PANIC) arrive
 				break
 			fi
@@ -125,6 +155,9 @@ for scn in "${scenarios[@]}"; do
 			why="$why; first missing line: $(sed -n "$(($(matched "$want" "$log") + 1))p" "$want")"
 		elif [ -n "$(missing_any "$log")" ]; then
 			why="$why; missing line: $(missing_any "$log")"
+		elif ! serial1_done; then
+			why="$why; first missing line on the second UART: $(sed -n \
+				"$(($(matched "$want1" "$serial1" "${#SERIAL1_EXPECT[@]}") + 1))p" "$want1") (log: $serial1)"
 		fi
 	fi
 

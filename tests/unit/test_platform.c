@@ -2,8 +2,9 @@
  *
  * The DTBs come from QEMU itself (tests/unit/dtb/make-dtbs.sh, run by the Makefile into
  * $BULKHEAD_TEST_DTB_DIR): good ones for -smp 1/2/4/8 and -m 256/1024/3072, broken ones edited
- * with fdtput. Each broken tree must give the exact diag line and errno. The addresses below are
- * what QEMU 7.2's virt machine uses; they belong here, never in the hypervisor.
+ * with fdtput; and QEMU's vexpress-a15 dump of Debian's vexpress-v2p-ca15-tc1.dtb with its
+ * variants. Each broken tree must give the exact diag line and errno. The addresses below are
+ * what QEMU 7.2's virt and vexpress-a15 machines use; they belong here, never in the hypervisor.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -186,6 +187,109 @@ static void test_good_variants(void **state)
 	assert_int_equal(p.uart.intid, 33);
 }
 
+/* QEMU vexpress-a15 with the Debian kernel's DTB: the console comes from /aliases (no
+ * stdout-path), the UART's interrupt goes through the motherboard bus's interrupt-map, the GIC
+ * frames are 4 and 8 KiB, there is no PSCI and /cpus lists both CPUs of the tile. */
+#define VX_IOFPGA "/bus@8000000/motherboard-bus@8000000/iofpga-bus@300000000"
+
+static void test_qemu_vexpress(void **state)
+{
+	struct platform p;
+	(void)state;
+
+	expect_ok("vexpress-smp1-m1024", &p);
+	assert_string_equal(p.uart.path, VX_IOFPGA "/serial@90000");
+	assert_true(p.uart.from_alias);
+	assert_int_equal(p.uart.reg.base, 0x1c090000);
+	assert_int_equal(p.uart.reg.size, 0x1000);
+	assert_int_equal(p.uart.intid, 37); /* interrupts = <5> -> <GIC_SPI 5 4> */
+
+	assert_string_equal(p.gic.path, "/interrupt-controller@2c001000");
+	assert_int_equal(p.gic.dist.base, 0x2c001000);
+	assert_int_equal(p.gic.dist.size, 0x1000);
+	assert_int_equal(p.gic.cpu.base, 0x2c002000);
+	assert_int_equal(p.gic.cpu.size, 0x2000);
+	assert_int_equal(p.gic.hyp.base, 0x2c004000);
+	assert_int_equal(p.gic.hyp.size, 0x2000);
+	assert_int_equal(p.gic.vcpu.base, 0x2c006000);
+	assert_int_equal(p.gic.vcpu.size, 0x2000);
+	assert_int_equal(p.gic.maint_intid, 25);
+
+	assert_int_equal(p.timer.intid_sec_phys, 29);
+	assert_int_equal(p.timer.intid_phys, 30);
+	assert_int_equal(p.timer.intid_virt, 27);
+	assert_int_equal(p.timer.intid_hyp, 26);
+
+	assert_int_equal(p.psci.conduit, PSCI_CONDUIT_NONE);
+	assert_int_equal(p.psci.fn_cpu_on, 0);
+
+	assert_int_equal(p.nr_ram, 1);
+	assert_int_equal(p.ram[0].base, 0x80000000);
+	assert_int_equal(p.ram[0].size, 0x40000000);
+	assert_int_equal(p.nr_cpus, 2);
+	assert_int_equal(p.cpus[0].mpidr, 0);
+	assert_int_equal(p.cpus[1].mpidr, 1);
+
+	expect_ok("vexpress-stdout", &p); /* stdout-path, when there is one, wins */
+	assert_string_equal(p.uart.path, VX_IOFPGA "/serial@a0000");
+	assert_false(p.uart.from_alias);
+	assert_int_equal(p.uart.reg.base, 0x1c0a0000);
+	assert_int_equal(p.uart.intid, 38);
+}
+
+/* Interrupts through a nexus, on their own: every mapped UART and the map's own errors. */
+static void test_interrupt_map(void **state)
+{
+	static const struct {
+		const char *node;
+		uint32_t intid;
+	} uarts[] = {
+		{VX_IOFPGA "/serial@90000", 37},
+		{VX_IOFPGA "/serial@a0000", 38},
+		{VX_IOFPGA "/serial@b0000", 39},
+		{VX_IOFPGA "/serial@c0000", 40},
+	};
+	void *fdt = load("vexpress-smp1-m1024");
+	int gic = fdt_path_offset(fdt, "/interrupt-controller@2c001000");
+	struct dt_irq irq;
+	struct diag d;
+	unsigned n;
+	(void)state;
+
+	assert_true(gic > 0);
+	for (size_t i = 0; i < ARRAY_SIZE(uarts); i++) {
+		int node = fdt_path_offset(fdt, uarts[i].node);
+
+		assert_true(node > 0);
+		assert_int_equal(dt_read_interrupts(fdt, node, gic, &irq, 1, &n, &d), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(irq.intid, uarts[i].intid);
+		assert_false(irq.ppi);
+		assert_int_equal(irq.flags, 4); /* level high, from the map's parent specifier */
+	}
+	/* The nexus is not the GIC: a caller that needs the GIC gets the mapped interrupt's
+	 * controller checked, not the nexus. */
+	int node = fdt_path_offset(fdt, VX_IOFPGA "/serial@a0000");
+	int other = fdt_path_offset(fdt, "/bus@8000000");
+	assert_int_equal(dt_read_interrupts(fdt, node, other, &irq, 1, &n, &d), -EINVAL);
+	assert_string_equal(d.msg, VX_IOFPGA "/serial@a0000: property 'interrupts' entry 0 is "
+					     "mapped to /interrupt-controller@2c001000, not the "
+					     "GIC /bus@8000000");
+	free(fdt);
+
+	expect_error("vexpress-map-none", -EINVAL,
+		     "/bus@8000000: property 'interrupt-map' has no entry for 'interrupts' entry "
+		     "0 of " VX_IOFPGA "/serial@90000");
+	expect_error("vexpress-map-mask", -EINVAL,
+		     "/bus@8000000: property 'interrupt-map-mask' is 4 bytes, expected 8 "
+		     "(#address-cells 1 + #interrupt-cells 1)");
+	expect_error("vexpress-map-cut", -EINVAL,
+		     "/bus@8000000: property 'interrupt-map' entry 0 is cut off");
+	expect_error("vexpress-map-phandle", -EINVAL,
+		     "/bus@8000000: property 'interrupt-map' entry 0 refers to phandle 0x1234, "
+		     "which no node has");
+}
+
 static void test_bad_blob(void **state)
 {
 	(void)state;
@@ -251,6 +355,11 @@ static void test_bad_console(void **state)
 	expect_error("uart-irq-parent", -EINVAL,
 		     "/pl011@9000000: interrupt parent is /pl061@9030000, not the GIC "
 		     "/intc@8000000");
+	expect_error("vexpress-alias-nowhere", -ENOENT,
+		     "/aliases: property 'serial0' points to '/nowhere', which does not exist");
+	expect_error("vexpress-alias-pl031", -EINVAL,
+		     "/aliases: property 'serial0' points to " VX_IOFPGA "/rtc@170000, which is "
+		     "not compatible with \"arm,pl011\"");
 	expect_error("soc-no-ranges", -EINVAL,
 		     "/soc: property 'ranges' missing, so 'reg' of /soc/serial@0 is not a CPU "
 		     "address");
@@ -438,6 +547,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qemu_virt),
 		cmocka_unit_test(test_good_variants),
+		cmocka_unit_test(test_qemu_vexpress),
+		cmocka_unit_test(test_interrupt_map),
 		cmocka_unit_test(test_bad_blob),
 		cmocka_unit_test(test_bad_gic),
 		cmocka_unit_test(test_bad_console),

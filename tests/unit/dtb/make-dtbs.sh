@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Generates the DTBs that tests/unit/test_platform.c reads, into OUTDIR.
 #
-# Good trees are dumped from QEMU itself (-M virt,virtualization=on, the machine Bulkhead targets),
-# so the tests check discovery against what the emulator really hands over. Broken trees are the
+# Good trees are dumped from QEMU itself (-M virt,virtualization=on, the machine Bulkhead targets,
+# and -M vexpress-a15 with the Debian kernel's DTB, the second tested board), so the tests check
+# discovery against what the emulator really hands over. Broken trees are the
 # 2-CPU/1 GiB dump edited with fdtput, one defect each; the file name says which. The test expects
 # QEMU's node names (/intc@8000000, /pl011@9000000, ...), which this script also relies on.
 #
@@ -11,6 +12,9 @@ set -euo pipefail
 
 out=${1:?usage: make-dtbs.sh OUTDIR}
 qemu=${QEMU:-qemu-system-arm}
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+# The second tested board's tree: Debian's kernel DTB, kept by scripts/deps.sh.
+vexpress_in=${VEXPRESS_DTB:-$top/build/deps/linux/vexpress-v2p-ca15-tc1.dtb}
 mkdir -p "$out"
 cd "$out"
 
@@ -31,6 +35,12 @@ for smp in 1 2 4; do
 done
 dump virt-smp8-m1024 8 1024
 dump virt-gicv3 2 1024 gic-version=3
+# QEMU vexpress-a15 (docs/porting.md) patches the board DTB it is given (memory, /chosen) and
+# dumps that: no PSCI, no stdout-path, devices behind the motherboard bus's interrupt-map.
+"$qemu" -M vexpress-a15,secure=off,dumpdtb=vexpress-smp1-m1024.dtb -smp 1 -m 1024 \
+	-dtb "$vexpress_in" -nographic -nic none -audiodev none,id=snd0 -global pl041.audiodev=snd0 \
+	>/dev/null 2>vexpress-smp1-m1024.log &
+pids+=($!)
 
 for pid in "${pids[@]}"; do
 	wait "$pid" || {
@@ -160,6 +170,26 @@ variant uart-irq-parent -t x /pl011@9000000 interrupt-parent 0x8005
 variant psci-bad-method -t s /psci method svc
 variant psci-no-method -d /psci method
 variant no-timer -r /timer
+
+# vexpress variants. Its UARTs sit under /bus@8000000 (interrupt nexus, 1-cell specifiers).
+vx=vexpress-smp1-m1024.dtb
+vx_uart=/bus@8000000/motherboard-bus@8000000/iofpga-bus@300000000/serial
+new vexpress-stdout "$vx" # stdout-path wins over the serial0 alias
+put -t s /chosen stdout-path serial1:38400n8
+new vexpress-alias-nowhere "$vx"
+put -t s /aliases serial0 /nowhere
+new vexpress-alias-pl031 "$vx"
+put -t s /aliases serial0 /bus@8000000/motherboard-bus@8000000/iofpga-bus@300000000/rtc@170000
+new vexpress-map-none "$vx" # SPI 43: the map covers 0-42
+put -t x "${vx_uart}@90000" interrupts 2b
+new vexpress-map-mask "$vx"
+put -t x /bus@8000000 interrupt-map-mask 3f
+# The map's first entry (6 cells: unit address, specifier, GIC phandle, GIC specifier) without its
+# last cell.
+new vexpress-map-cut "$vx"
+put -t x /bus@8000000 interrupt-map 0 0 1 0 0
+new vexpress-map-phandle "$vx"
+put -t x /bus@8000000 interrupt-map 0 0 1234 0 0 4
 
 # A 9th CPU on the 8-CPU dump: one more than a GICv2 can target.
 new cpus-9 virt-smp8-m1024.dtb
