@@ -43,6 +43,9 @@ void fault_raise(struct vcpu *v, enum fault_kind kind, uint64_t addr, uint32_t h
 			return;
 		}
 		if (kind == FAULT_BAD_CALL) {
+			/* The call has completed (pc is past it); the guest must see the HVC or
+			 * SMC itself as undefined. Both are 32-bit in ARM and Thumb. */
+			v->regs.pc -= 4;
 			vcpu_inject_undef(v);
 			pr_info("partition %s vcpu %u: undefined instruction injected", cfg->name,
 				v->index);

@@ -16,6 +16,8 @@ static const uintptr_t probes[] = {
 	0x08030000u, /* GICH on QEMU virt: the hypervisor's own virtual interface control */
 	0x20000000u, /* between the test partitions' memory windows */
 	0x3ff00000u, /* just below QEMU virt RAM */
+	0x40010000u, /* the hypervisor's PA on QEMU virt (where QEMU loads its image) */
+	0x4a000000u, /* the neighbour's RAM: the PA of alpha's memory in isolation-*.dts */
 	0xfffff000u, /* top of the 32-bit IPA space */
 };
 
@@ -32,17 +34,20 @@ static volatile struct {
 
 extern const char isolation_probe_insn[]; /* the load in probe_read() */
 
-/* One `ldr`, at a known address, so the handler skips exactly this instruction and no other.
- * noipa: never inlined or cloned (a second copy would redefine the label and fail the build). */
+/* One `ldr`, at a known address, so the handler skips exactly this instruction and no other. Its
+ * registers are fixed (r0 from r1), so the HSR the hypervisor reports for it does not depend on
+ * the compiler. noipa: never inlined or cloned (a second copy would redefine the label and fail
+ * the build). */
 __attribute__((noipa)) static uint32_t probe_read(uintptr_t addr)
 {
-	uint32_t v = PROBE_POISON;
+	register uint32_t v __asm__("r0") = PROBE_POISON;
+	register uintptr_t a __asm__("r1") = addr;
 
 	__asm__ volatile(".global isolation_probe_insn\n"
 			 "isolation_probe_insn:\n\t"
-			 "ldr %0, [%1]"
+			 "ldr r0, [r1]"
 			 : "+r"(v)
-			 : "r"(addr)
+			 : "r"(a)
 			 : "memory");
 	return v;
 }
