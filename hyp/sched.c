@@ -165,10 +165,12 @@ static void idle(void)
 void sched_run(void)
 {
 	struct percpu *pc = this_cpu();
-	uint32_t hcr = HCR_GUEST | (pc->nr_vcpus > 1 ? HCR_TWI | HCR_TWE : 0);
+	uint32_t hcr;
 
 	while (!atomic_load_explicit(&started, memory_order_acquire))
 		idle();
+	/* After `started`: every partition, and so pc->nr_vcpus, exists now. */
+	hcr = HCR_GUEST | (pc->nr_vcpus > 1 ? HCR_TWI | HCR_TWE : 0);
 	hyp_timer_intid = hyp_platform()->timer.intid_hyp;
 	gic_enable_ppi(hyp_timer_intid);
 	gic_enable_ppi(hyp_platform()->timer.intid_virt);

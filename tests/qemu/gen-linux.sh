@@ -7,18 +7,21 @@
 # usage: tests/qemu/gen-linux.sh MODE
 #   MODE  own      linux: 2 vCPUs on CPUs 1 and 2; hello on CPU 3
 #         shared   linux: 1 vCPU on CPU 1, time-sliced with hello on CPU 1
+#         alone    linux: 1 vCPU on CPU 0, no hello (scripts/bench.sh --linux: a 1-CPU machine,
+#                  like scripts/linux-direct.sh)
 # Modules (scripts/qemu.sh --loader): build/deps/linux/vmlinuz@0x50000000,
-# build/linux/initramfs.cpio.gz@0x50800000, build/guests/hello.bin@0x49000000.
+# build/linux/initramfs.cpio.gz@0x50800000, build/guests/hello.bin@0x49000000 (not in alone).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-mode=${1:?usage: gen-linux.sh own|shared}
+mode=${1:?usage: gen-linux.sh own|shared|alone}
 kernel="$top/build/deps/linux/vmlinuz"
 initrd="$top/build/linux/initramfs.cpio.gz"
 
 case "$mode" in
 own) linux_cpus='&{/cpus/cpu@1} &{/cpus/cpu@2}' hello_cpu='&{/cpus/cpu@3}' ;;
 shared) linux_cpus='&{/cpus/cpu@1}' hello_cpu='&{/cpus/cpu@1}' ;;
+alone) linux_cpus='&{/cpus/cpu@0}' hello_cpu= ;;
 *) echo "gen-linux.sh: unknown mode $mode" >&2; exit 2 ;;
 esac
 
@@ -26,6 +29,22 @@ ksize=$(stat -c %s "$kernel")
 isize=$(stat -c %s "$initrd")
 # The kernel module must end before the initrd module.
 [ "$ksize" -le $((0x800000)) ] || { echo "gen-linux.sh: kernel larger than 8 MiB" >&2; exit 1; }
+
+hello=
+[ -z "$hello_cpu" ] || hello=$(cat <<DTS
+			hello {
+				compatible = "bulkhead,partition";
+				#address-cells = <2>;
+				#size-cells = <2>;
+				cpus = <$hello_cpu>;
+				image = <0x0 0x49000000 0x0 0x10000>;
+				memory@10000000 {
+					reg = <0x0 0x10000000 0x0 0x100000>;
+					phys = <0x0 0x4a000000>;
+				};
+			};
+DTS
+)
 
 cat <<DTS
 / {
@@ -49,17 +68,9 @@ cat <<DTS
 					phys = <0x0 0x60000000>;
 				};
 			};
-			hello {
-				compatible = "bulkhead,partition";
-				#address-cells = <2>;
-				#size-cells = <2>;
-				cpus = <$hello_cpu>;
-				image = <0x0 0x49000000 0x0 0x10000>;
-				memory@10000000 {
-					reg = <0x0 0x10000000 0x0 0x100000>;
-					phys = <0x0 0x4a000000>;
-				};
-			};
+DTS
+[ -z "$hello" ] || printf '%s\n' "$hello"
+cat <<DTS
 		};
 	};
 };
