@@ -6,6 +6,7 @@
 #   make debug      QEMU halted with a gdb stub, and gdb-multiarch attached
 #   make unit       host unit tests only;  make qemu-test: QEMU scenarios only
 #   make lint       clang-format and cppcheck
+#   make dtb PARTS=my.dts  compose my.dts with the QEMU virt tree, check it (build/compose/)
 
 B := build
 CROSS := arm-none-eabi-
@@ -151,6 +152,20 @@ bench: deps all
 run: deps all
 	scripts/demo.sh
 
+# make dtb PARTS=my.dts [SMP=4] [MEM=1024]: the QEMU virt tree of that machine with my.dts (a
+# fragment or a /plugin/ overlay: scripts/mkdtb.sh) composed in, checked by bulkhead-check;
+# writes build/compose/<name>.dtb for `scripts/qemu.sh --dtb`.
+SMP ?= 4
+MEM ?= 1024
+.PHONY: dtb
+dtb: deps tools
+	$(if $(PARTS),,$(error usage: make dtb PARTS=file.dts [SMP=n] [MEM=MiB]))
+	$(Q)mkdir -p $(B)/compose
+	$(Q)scripts/qemu.sh --smp $(SMP) --mem $(MEM) --dumpdtb $(B)/compose/board.dtb
+	$(Q)scripts/mkdtb.sh $(B)/compose/board.dtb $(PARTS) $(B)/compose/$(basename $(notdir $(PARTS))).dtb
+	$(Q)$(B)/host/bulkhead-check $(B)/compose/$(basename $(notdir $(PARTS))).dtb
+	@echo "wrote $(B)/compose/$(basename $(notdir $(PARTS))).dtb"
+
 debug: deps all
 	scripts/debug.sh
 
@@ -168,7 +183,7 @@ test: deps
 	$(Q)tests/run-all.sh $(B) $(UNIT_BINS)
 
 clean:
-	rm -rf $(B)/hyp $(B)/host $(B)/bulkhead.* $(B)/linker.lds $(B)/qemu $(B)/dtb $(B)/guests \
+	rm -rf $(B)/hyp $(B)/host $(B)/bulkhead.* $(B)/linker.lds $(B)/qemu $(B)/dtb $(B)/compose $(B)/guests \
 		$(B)/include
 
 -include $(shell find $(B)/hyp $(B)/host -name '*.d' 2>/dev/null)

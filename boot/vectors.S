@@ -16,9 +16,11 @@
  * guest_exit stores the guest registers back into regs and returns the vector slot to
  * guest_enter's caller, which handles the exit in C (hyp/trap.c).
  *
- * Trap fast path: before that, the trap slot saves only the registers a C call may change and
- * asks trap_fast() (hyp/trap.h) whether it can answer the exit in place (hypercalls that only
- * read state); if so it restores them and ERETs straight back to the guest.
+ * Fast paths: before that, the trap slot pushes the guest's r0-r12 and LR_usr (one STM) and asks
+ * trap_fast() (hyp/trap.h) whether it can answer the exit in place (hypercalls that only read
+ * state, emulated MMIO); if so it pops them, as trap_fast() may have changed them, and ERETs
+ * straight back to the guest. The IRQ slot does the same
+ * with irq_fast() (hyp/exception.h: the virtual timer's tick).
  */
 #include "asm-offsets.h"
 #include "hyp/exception.h"
@@ -85,24 +87,24 @@ vec_svc:	fatal_entry HYP_VEC_SVC
 vec_pabt:	fatal_entry HYP_VEC_PABT
 vec_dabt:	fatal_entry HYP_VEC_DABT
 vec_trap:
-	push	{r0-r3, r12, lr}		@ what a C call may change (LR is the guest's LR_usr)
+	push	{r0-r12, lr}			@ the guest's r0-r12 and LR_usr, for trap_fast()
 	mrc	p15, 4, r0, c13, c0, 2		@ HTPIDR: struct percpu
 	ldr	r0, [r0, #PERCPU_GUEST_REGS]	@ struct vcpu_regs = the running struct vcpu
 	cmp	r0, #0
 	beq	trap_from_hyp
-	mov	r1, sp				@ the guest's r0-r3
-	bl	trap_fast			@ sp is 8-byte aligned: 10 + 6 words below the caller's
+	mov	r1, sp
+	bl	trap_fast			@ sp is 8-byte aligned: 10 + 14 words below the caller's
 	cmp	r0, #0
-	pop	{r0-r3, r12, lr}
+	pop	{r0-r12, lr}			@ as trap_fast() left them
 	beq	trap_slow
-	eret					@ answered: ELR_hyp and SPSR_hyp are still the guest's
+	eret					@ answered: ELR_hyp and SPSR_hyp are the guest's
 trap_slow:
 	push	{r0, r1}
 	mrc	p15, 4, r0, c13, c0, 2
 	ldr	r0, [r0, #PERCPU_GUEST_REGS]
 	b	guest_exit_trap
 trap_from_hyp:
-	pop	{r0-r3, r12, lr}
+	pop	{r0-r12, lr}
 	fatal_entry HYP_VEC_TRAP		@ no guest was running: a trap from HYP itself
 vec_fiq:	fatal_entry HYP_VEC_FIQ
 
@@ -112,9 +114,19 @@ vec_irq:
 	and	r0, r0, #PSR_MODE_MASK
 	cmp	r0, #PSR_MODE_HYP
 	beq	1f
+	push	{r2, r3, r12, lr}		@ with r0, r1: what a C call may change; 6 words
+	mrc	p15, 4, r0, c13, c0, 2
+	ldr	r0, [r0, #PERCPU_GUEST_REGS]	@ the running struct vcpu
+	bl	irq_fast
+	cmp	r0, #0
+	pop	{r2, r3, r12, lr}
+	beq	irq_slow
+	pop	{r0, r1}
+	eret					@ answered: ELR_hyp and SPSR_hyp are still the guest's
+irq_slow:
 	mrc	p15, 4, r0, c13, c0, 2
 	ldr	r0, [r0, #PERCPU_GUEST_REGS]
-	b	guest_exit_irq
+	b	guest_exit_irq			@ the guest's r0, r1 are still pushed
 1:	pop	{r0, r1}
 	push	{r0-r3, r12, lr}
 	mrs	r0, elr_hyp
@@ -157,9 +169,11 @@ guest_exit_irq:
 	.align	5
 	.global	probe_guest_read
 probe_guest_read:
-	ldr	r0, [r0]
+	ldr	r1, [r0]
+	mov	r0, #0				@ no hypercall id: the HVC takes the slow path
 	hvc	#0
 	.global	probe_guest_write
 probe_guest_write:
 	str	r1, [r0]
+	mov	r0, #0
 	hvc	#0

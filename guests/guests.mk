@@ -5,7 +5,7 @@
 # Produces $(B)/guests/<name>.elf and $(B)/guests/<name>.bin (the raw image a partition loads)
 # for each name in GUEST_NAMES; GUEST_BINS lists the images.
 
-GUEST_NAMES := hello isolation psci fault memid irqtimer sgi uart rtc gicdpoke manyirq
+GUEST_NAMES := hello isolation psci fault memid irqtimer sgi uart rtc gicdpoke manyirq vfp ctxsw
 # The make-bench guests (scripts/bench.sh); the top-level Makefile builds them as BENCH_GUEST_BINS.
 BENCH_GUEST_NAMES := bench benchyield benchgicd benchirq benchsgi benchwfi
 
@@ -48,6 +48,14 @@ $(B)/guests/uart-vexpress/main.o: guests/uart/main.c guests/guests.mk $(DEPS_STA
 	$(if $(Q),@echo "  CC      $< (UART_BASE=$(UART_VEXPRESS_BASE))")
 	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -DUART_BASE=$(UART_VEXPRESS_BASE)u -c $< -o $@
 .SECONDARY: $(B)/guests/uart-vexpress/main.o $(B)/guests/uart-vexpress.elf
+
+# ctxsw has an assembly part beside its main.c (guests/ctxsw/live.S): its own link rule, which
+# takes precedence over the pattern rule below.
+CTXSW_OBJ := $(B)/guests/ctxsw/main.o $(B)/guests/ctxsw/live.o
+$(B)/guests/ctxsw.elf: $(CTXSW_OBJ) $(GUEST_COMMON_OBJ) guests/common/guest.ld
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(CTXSW_OBJ) $(GUEST_COMMON_OBJ) -lgcc
+.SECONDARY: $(B)/guests/ctxsw/live.o
 
 # guests.mk itself is a prerequisite: a flag or GUEST_BASE change rebuilds everything.
 $(B)/guests/%.o: guests/%.c guests/guests.mk $(DEPS_STAMP)

@@ -124,3 +124,26 @@ void bench_memory(void)
 	bench_value("memory: hypervisor page pool", HYP_POOL_SIZE >> 10, "KiB");
 	bench_value("memory: per-CPU stacks and data", HYP_CPU_REGION_SIZE >> 10, "KiB");
 }
+
+static uint32_t boot_start; /* the boot CPU's HYP count at hyp_main() */
+static bool boot_report;    /* "bench-boot" asked for, line not printed yet (boot CPU only) */
+
+void bench_boot_start(void)
+{
+	pmu_cpu_init();
+	boot_start = pmu_read().hyp;
+}
+
+void bench_boot(void)
+{
+	boot_report = true;
+}
+
+void bench_first_entry(void)
+{
+	if (!boot_report || this_cpu()->cpu != 0)
+		return;
+	boot_report = false;
+	bench_value("boot to first partition entry (boot CPU, from hyp_main)",
+		    pmu_read().hyp - boot_start, "instructions");
+}

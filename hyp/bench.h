@@ -16,5 +16,12 @@ void bench_stage2(void);
 void bench_vmid(void);
 /* "bench-memory": sizes of the per-partition and per-vCPU structures. */
 void bench_memory(void);
+/* "bench-boot": report the HYP instructions the boot CPU retires from the start of hyp_main()
+ * (bench_boot_start()) to its first guest entry (bench_first_entry(), from hyp/sched.c). The
+ * entry code before hyp_main() (relocation, BSS, HYP page tables: boot/entry.S) is not counted.
+ * The line comes only when the self-test was asked for; the hooks cost a load otherwise. */
+void bench_boot(void);
+void bench_boot_start(void);
+void bench_first_entry(void);
 
 #endif

@@ -29,8 +29,17 @@ _Static_assert(sizeof(struct hyp_frame) == 17 * 4, "frame layout must match vect
 /* Fatal HYP-mode exception: dumps the frame and syndrome registers, stops every CPU. */
 void hyp_fatal_exception(struct hyp_frame *f, unsigned vec) __noreturn;
 
-/* IRQ taken in HYP mode. */
+/* IRQ taken in HYP mode, or on a guest exit the fast path did not answer (hyp/irq.c). */
 void hyp_irq(void);
+
+struct vcpu;
+/* The IRQ fast path, called from the IRQ vector (boot/vectors.S) on a guest exit before anything
+ * but the guest's r0-r3, r12 and LR_usr is saved, v the vCPU that was running. Acknowledges the
+ * IRQ; true if it was answered (the virtual timer's tick, vgic_fast_irq()) and the vector
+ * returns straight to the guest. Sound for the same reason as trap_fast(): the run queue, the
+ * vCPU's state and stage 2 are untouched, and an event that needs the run loop is a further
+ * IRQ, pending at the ERET. False: the exit takes the full path, and hyp_irq() gets the IAR. */
+bool irq_fast(struct vcpu *v);
 #endif
 
 #endif

@@ -18,6 +18,7 @@
 #include "hyp/config.h"
 #include "hyp/partition.h"
 #include "hyp/sched.h"
+#include "hyp/bench.h"
 #include "hyp/selftest.h"
 #include "hyp/vgic.h"
 #include "hyp/smp.h"
@@ -121,6 +122,7 @@ static void start_partitions(const void *fdt)
 
 void hyp_main(const void *fdt)
 {
+	bench_boot_start(); /* first: "bench-boot" counts from here */
 	struct diag d = {""};
 	int err = platform_discover(fdt, &plat, &d);
 

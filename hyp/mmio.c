@@ -221,7 +221,8 @@ const struct mmio_region *mmio_find(const struct mmio_bus *bus, ipa_t ipa, unsig
 	return NULL;
 }
 
-int mmio_dispatch(const struct mmio_bus *bus, const struct mmio_access *a, uint32_t *regval)
+__no_stack_protector int mmio_dispatch(const struct mmio_bus *bus, const struct mmio_access *a,
+				       uint32_t *regval)
 {
 	const struct mmio_region *r = mmio_find(bus, a->ipa, a->size);
 	uint64_t offset;

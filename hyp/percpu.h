@@ -27,7 +27,11 @@ struct percpu {
 	struct vcpu *last;	      /* where round robin continues */
 	struct vcpu *_Atomic running; /* vCPU in (or entering) guest mode, for restart waits */
 	struct vcpu *vfp_owner;	      /* whose VFP state is in the registers (hyp/vfp.c) */
+	unsigned vfp_owner_epoch;     /* vfp_owner's epoch when it took them */
 	struct vcpu *vtimer_owner;    /* given the timer PPI, still active physically (vgic.c) */
+	uint32_t irq_acked;	      /* IAR irq_fast() acknowledged for hyp_irq(); valid if
+				       * irq_acked_valid (hyp/irq.c) */
+	bool irq_acked_valid;
 	unsigned nr_vcpus;
 	bool need_resched;
 };

@@ -14,7 +14,7 @@ struct pmu_count {
 	uint32_t guest; /* instructions retired at PL1/PL0 */
 };
 
-/* Programs this CPU's counters and the guest traps. */
+/* Programs and enables this CPU's counters (without resetting them) and the guest traps. */
 void pmu_cpu_init(void);
 
 /* Current counts on this CPU (32-bit, wrapping: subtract two readings). */

@@ -15,5 +15,5 @@ uint32_t probe_enter(uintptr_t entry, uint32_t a0, uint32_t a1, uint32_t *hsr)
 	unsigned vec = guest_enter(&regs);
 
 	*hsr = vec == HYP_VEC_TRAP ? sysreg_read32(HSR) : 0;
-	return regs.r[0];
+	return regs.r[1];
 }

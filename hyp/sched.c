@@ -3,6 +3,7 @@
 
 #include "drivers/gic.h"
 #include "drivers/timer.h"
+#include "hyp/bench.h"
 #include "hyp/boot.h"
 #include "hyp/console.h"
 #include "hyp/exception.h"
@@ -137,7 +138,7 @@ static void switch_to(struct percpu *pc, struct vcpu *v)
 		vgic_put(pc->current);
 		vcpu_put(pc->current);
 	}
-	if (pc->vfp_owner == v && pc->current_epoch != epoch)
+	if (pc->vfp_owner == v && pc->vfp_owner_epoch != epoch)
 		pc->vfp_owner = NULL; /* the registers hold a previous life's state */
 	vcpu_load(v);
 	vgic_load(v);
@@ -166,6 +167,7 @@ void sched_run(void)
 {
 	struct percpu *pc = this_cpu();
 	uint32_t hcr;
+	bool first_entry = true;
 
 	while (!atomic_load_explicit(&started, memory_order_acquire))
 		idle();
@@ -205,6 +207,10 @@ void sched_run(void)
 			}
 			vgic_flush(v);
 			pc->running = v;
+			if (first_entry) {
+				first_entry = false;
+				bench_first_entry();
+			}
 			unsigned vec = guest_enter(&v->regs);
 			pc->running = NULL;
 			vgic_sync(v);

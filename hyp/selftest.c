@@ -85,6 +85,7 @@ static const struct {
 	{"bench-stage2", bench_stage2},
 	{"bench-vmid", bench_vmid},
 	{"bench-memory", bench_memory},
+	{"bench-boot", bench_boot},
 };
 
 void selftest_run(const void *fdt)

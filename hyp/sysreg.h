@@ -132,6 +132,26 @@
 #define HSCTLR_I (1u << 12)
 #define HSCTLR_WXN (1u << 19)
 
+/* Banked-register access from HYP (MRS/MSR banked, ARM ARM B9.3.9). */
+#define BANKED_READ(reg)                                                                           \
+	({                                                                                         \
+		uint32_t _v;                                                                       \
+		__asm__ volatile(".arch_extension virt\n\tmrs %0, " #reg : "=r"(_v));              \
+		_v;                                                                                \
+	})
+#define BANKED_WRITE(reg, v)                                                                       \
+	__asm__ volatile(".arch_extension virt\n\tmsr " #reg ", %0" ::"r"((uint32_t)(v)) : "memory")
+
+/* SPSR of the current mode (in HYP: the guest's CPSR at its exit). Not BANKED_READ(SPSR_hyp):
+ * the banked form cannot name the current mode's own SPSR (UNPREDICTABLE, undefined on QEMU). */
+static inline uint32_t spsr_read(void)
+{
+	uint32_t v;
+
+	__asm__ volatile("mrs %0, spsr" : "=r"(v));
+	return v;
+}
+
 static inline void isb(void)
 {
 	__asm__ volatile("isb" ::: "memory");

@@ -8,10 +8,12 @@
 #include "hyp/hypercall.h"
 #include "hyp/mmio.h"
 #include "hyp/partition.h"
+#include "hyp/percpu.h"
 #include "hyp/psci.h"
 #include "hyp/sched.h"
 #include "hyp/sysreg.h"
 #include "hyp/vfp.h"
+#include "hyp/vgic.h"
 
 /* ISS of trapped instructions that may be conditional (EC 0x01-0x0c): CV, COND (B3.13.6). */
 #define ISS_CV (1u << 24)
@@ -106,13 +108,18 @@ static void handle_data_abort(struct vcpu *v, uint32_t hsr)
 
 /* ACTLR (c1, 0, c0, 1) traps through HCR.TAC: reads see the real value (Linux checks its SMP
  * bit), writes are ignored since the register is machine-wide. Anything else is refused. */
+static bool is_actlr(uint32_t iss)
+{
+	return CP15_ISS_CRN(iss) == 1 && CP15_ISS_OPC1(iss) == 0 && CP15_ISS_CRM(iss) == 0 &&
+	       CP15_ISS_OPC2(iss) == 1;
+}
+
 static void handle_cp15(struct vcpu *v, uint32_t hsr)
 {
 	uint32_t iss = hsr & HSR_ISS_MASK;
 	unsigned rt = CP15_ISS_RT(iss);
 
-	if (CP15_ISS_CRN(iss) == 1 && CP15_ISS_OPC1(iss) == 0 && CP15_ISS_CRM(iss) == 0 &&
-	    CP15_ISS_OPC2(iss) == 1 && rt < 15) {
+	if (is_actlr(iss) && rt < 15) {
 		if (iss & CP15_ISS_READ)
 			vcpu_reg_write(v, rt, sysreg_read32(ACTLR));
 		trap_skip(v, hsr);
@@ -121,9 +128,93 @@ static void handle_cp15(struct vcpu *v, uint32_t hsr)
 	vcpu_inject_undef(v);
 }
 
+/* ELR_hyp past the trapped instruction: trap_skip() for the fast path, where v->regs is stale. */
+static void fast_skip(uint32_t hsr)
+{
+	BANKED_WRITE(ELR_hyp, BANKED_READ(ELR_hyp) + ((hsr & HSR_IL) ? 4 : 2));
+}
+
+/* The emulated-MMIO part of the fast path (see trap_fast()): handle_data_abort() for the
+ * accesses it can finish with r alone. Anything else, errors included, is left untouched for the
+ * full path, which reports it. */
+static bool mmio_fast(struct vcpu *v, uint32_t hsr, uint32_t *r)
+{
+	struct mmio_access a;
+
+	if (v != atomic_load_explicit(&this_cpu()->running, memory_order_relaxed))
+		return false; /* a probe guest (hyp/probe.h): its regs are no vCPU */
+	if (mmio_decode(hsr, sysreg_read32(HDFAR), sysreg_read32(HPFAR), &a) || a.reg > 12)
+		return false;
+	uint32_t val = a.write ? r[a.reg] : 0;
+
+	/* No device there (-ENOENT), or refused before any effect: the full path reports it. */
+	if (mmio_dispatch(&v->part->bus, &a, &val))
+		return false;
+	if (!a.write)
+		r[a.reg] = val;
+	fast_skip(hsr);
+	v->traps++;
+	/* The device kicked a vCPU on this CPU (need_resched), or v's list registers need the run
+	 * loop's vgic_sync()/vgic_flush() (e.g. an interrupt its LRs lack, or one the guest has
+	 * finished that the model must get back to deliver the next): the run loop finishes. */
+	if (this_cpu()->need_resched || !vgic_settled(v)) {
+		v->exit_done = true;
+		return false;
+	}
+	return true;
+}
+
+/* A trapped SMC that is a PSCI query (trap_handle(): EC_SMC): answered, then skipped. */
+static bool smc_fast(struct vcpu *v, uint32_t hsr, uint32_t *r)
+{
+	if (!psci_is_call(r[0]) || !psci_query(r))
+		return false;
+	fast_skip(hsr);
+	v->traps++;
+	return true;
+}
+
+/* The ACTLR access of handle_cp15(), with Rt in r0-r12. */
+static bool cp15_fast(struct vcpu *v, uint32_t hsr, uint32_t *r)
+{
+	uint32_t iss = hsr & HSR_ISS_MASK;
+	unsigned rt = CP15_ISS_RT(iss);
+
+	if (!is_actlr(iss) || rt > 12)
+		return false;
+	if (cond_passed(hsr, spsr_read()) && (iss & CP15_ISS_READ))
+		r[rt] = sysreg_read32(ACTLR);
+	fast_skip(hsr);
+	v->traps++;
+	return true;
+}
+
+/* The fast path's exits other than HVC; kept out of line so that trap_fast() stays a tail call
+ * for hypercalls. */
+static __attribute__((noinline)) __no_stack_protector bool
+trap_fast_other(struct vcpu *v, uint32_t hsr, uint32_t *r)
+{
+	switch (hsr >> HSR_EC_SHIFT) {
+	case EC_DABT_LOW:
+		return mmio_fast(v, hsr, r);
+	case EC_SMC:
+		return smc_fast(v, hsr, r);
+	case EC_CP15_32:
+		return cp15_fast(v, hsr, r);
+	default:
+		return false;
+	}
+}
+
 bool trap_fast(struct vcpu *v, uint32_t *r)
 {
-	return (sysreg_read32(HSR) >> HSR_EC_SHIFT) == EC_HVC && hypercall_fast(v, r);
+	uint32_t hsr = sysreg_read32(HSR);
+
+	/* A probe guest (hyp/probe.h) is no vCPU: its HVC passes r0 = 0, which no fast call
+	 * answers, and it takes no other trap but data aborts (mmio_fast() checks). */
+	if ((hsr >> HSR_EC_SHIFT) == EC_HVC)
+		return hypercall_fast(v, r);
+	return trap_fast_other(v, hsr, r);
 }
 
 void trap_handle(struct vcpu *v)
@@ -131,6 +222,10 @@ void trap_handle(struct vcpu *v)
 	uint32_t hsr = sysreg_read32(HSR);
 	uint32_t ec = hsr >> HSR_EC_SHIFT;
 
+	if (v->exit_done) {
+		v->exit_done = false; /* trap_fast() emulated it; the run loop had to see it */
+		return;
+	}
 	if (ec == EC_HVC) {
 		v->hvcs++;
 		hypercall_handle(v);

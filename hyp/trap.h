@@ -23,12 +23,18 @@
 #define HSR_ISS_MASK 0x1ffffffu
 #define HSR_DFSC_MASK 0x3fu
 
-/* The fast path, called from the trap vector (boot/vectors.S) before anything but the guest's
- * r0-r3, r12 and LR_usr is saved (r points at its r0-r3): answers an HVC that only reads state
- * (hypercall_fast()) and returns true, and the vector returns straight to the guest. Sound
- * because such a call changes nothing the run loop acts on (run queue, vGIC, stage 2, vCPU
- * state); an event from elsewhere that does (kick, timer, rollover) is an IRQ, still pending
- * at the ERET, so it exits at once. False: the exit takes the full path (trap_handle()). */
+/* The fast path, called from the trap vector (boot/vectors.S) before the world switch saves
+ * anything into v: r points at the guest's r0-r12 and LR_usr as the vector pushed them (changes
+ * there and to ELR_hyp reach the guest), and v->regs is stale. Answers in place and returns true
+ * (the vector returns straight to the guest) for:
+ *   - an HVC that only reads state (hypercall_fast());
+ *   - a data abort on a device the partition's bus emulates, with a syndrome and Rt in r0-r12
+ *     (mmio_fast() below): the same emulation as the full path.
+ * Sound because neither changes what the run loop acts on (run queue, stage 2, vCPU state); an
+ * emulated access that does (a kick of this CPU, an interrupt for v that needs its list
+ * registers refilled) is completed here and then handed to the run loop with v->exit_done set,
+ * so trap_handle() does not repeat it. An event from elsewhere is an IRQ, pending at the ERET,
+ * so it exits at once. False: the exit takes the full path. */
 bool trap_fast(struct vcpu *v, uint32_t *r);
 
 /* Handles the trap that ended v's last run (HSR, HDFAR, ... still hold its syndrome). */

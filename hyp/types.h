@@ -30,6 +30,11 @@ typedef uint32_t vaddr_t; /* HYP virtual address (stage-1 input, 32 bits) */
 
 #define __noreturn __attribute__((noreturn))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
+/* For the exit fast paths only (vgic_fast_irq(), trap_fast_other(), mmio_dispatch()): their stack
+ * objects are scalars and small structs whose address is passed to callees that fill them by
+ * assignment (no arrays, no copies of guest-sized data), so the canary, a dozen instructions per
+ * exit, guards nothing. */
+#define __no_stack_protector __attribute__((no_stack_protector))
 
 /* True if [a, a+as) and [b, b+bs) intersect; sizes of 0 never overlap. */
 static inline bool ranges_overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)

@@ -25,16 +25,6 @@
 #define FSR_SHORT_EXT_ABORT 0x008u
 #define FSR_LPAE_EXT_ABORT 0x210u /* STATUS 0b010000 | LPAE bit 9 */
 
-/* Banked-register access from HYP (MRS/MSR banked, ARM ARM B9.3.9). */
-#define BANKED_READ(reg)                                                                           \
-	({                                                                                         \
-		uint32_t _v;                                                                       \
-		__asm__ volatile(".arch_extension virt\n\tmrs %0, " #reg : "=r"(_v));              \
-		_v;                                                                                \
-	})
-#define BANKED_WRITE(reg, v)                                                                       \
-	__asm__ volatile(".arch_extension virt\n\tmsr " #reg ", %0" ::"r"((uint32_t)(v)) : "memory")
-
 #define PSR_MODE_MASK 0x1fu
 #define PSR_MODE_USR 0x10u
 #define PSR_MODE_FIQ 0x11u
@@ -153,7 +143,7 @@ void vcpu_reset(struct vcpu *v, uint32_t entry, uint32_t r0, uint32_t r2)
 	memset(&v->regs, 0, sizeof(v->regs));
 	memset(&v->banked, 0, sizeof(v->banked));
 	memset(&v->cp15, 0, sizeof(v->cp15));
-	memset(&v->vfp, 0, sizeof(v->vfp));
+	/* Not v->vfp: bumping the epoch resets it (struct vcpu_vfp). */
 	v->regs.pc = entry;
 	v->regs.cpsr = VCPU_RESET_CPSR;
 	v->regs.r[0] = r0;

@@ -50,9 +50,13 @@ struct vcpu_cp15 {
 };
 
 /* VFP/Advanced SIMD: d0-d31, FPSCR, FPEXC. */
+/* Written and read only on the vCPU's own CPU (hyp/vfp.c), never by vcpu_reset(), which may run
+ * elsewhere while these registers still live on that CPU: the state is the reset one (all zero)
+ * unless `epoch` is the vCPU's current epoch. */
 struct vcpu_vfp {
 	uint64_t d[32];
 	uint32_t fpscr, fpexc;
+	unsigned epoch; /* the vCPU's epoch when this state was saved */
 };
 
 enum vcpu_state {
@@ -76,9 +80,10 @@ struct vcpu {
 	 * must reload it instead of saving it over the reset state (hyp/sched.c). */
 	atomic_uint epoch;
 	/* Exit statistics, by kind: every exit counts in exactly one. */
-	uint64_t irq_exits;		 /* physical IRQs */
-	uint64_t hvcs;			 /* HVC traps (hypercalls and PSCI), fast path included */
-	uint64_t traps;			 /* every other trap (BH_HVC_TRAP_COUNT reports it) */
+	uint64_t irq_exits; /* physical IRQs */
+	uint64_t hvcs;	    /* HVC traps (hypercalls and PSCI), fast path included */
+	uint64_t traps;	    /* every other trap (BH_HVC_TRAP_COUNT reports it) */
+	bool exit_done; /* trap_fast() handled this exit already; trap_handle() only clears it */
 	uint32_t bench_hyp, bench_guest; /* PMU counts at BH_HVC_BENCH_START */
 	struct vcpu *next_on_cpu;	 /* run queue link (hyp/sched.c) */
 };

@@ -40,17 +40,30 @@ void vfp_trap(struct vcpu *v)
 	/* HCPTR also traps HYP's own accesses: open it before touching the registers. */
 	sysreg_write32(HCPTR, sysreg_read32(HCPTR) & ~HCPTR_VFP);
 	isb();
-	if (pc->vfp_owner == v)
+	unsigned epoch = atomic_load(&v->epoch);
+
+	if (pc->vfp_owner == v && pc->vfp_owner_epoch == epoch)
 		return;
 	if (pc->vfp_owner) {
+		/* Saved under the epoch it belongs to: if the owner was reset meanwhile (from
+		 * another CPU), the copy is simply never restored. */
 		struct vcpu_vfp *old = &pc->vfp_owner->vfp;
 
 		old->fpexc = fpexc_read();
 		fpexc_write(old->fpexc | FPEXC_EN);
 		vfp_save_regs(old);
+		old->epoch = pc->vfp_owner_epoch;
 	}
 	fpexc_write(FPEXC_EN);
-	vfp_restore_regs(&v->vfp);
-	fpexc_write(v->vfp.fpexc);
+	if (v->vfp.epoch == epoch) {
+		vfp_restore_regs(&v->vfp);
+		fpexc_write(v->vfp.fpexc);
+	} else {
+		static const struct vcpu_vfp reset_state; /* all zero, FPEXC.EN clear */
+
+		vfp_restore_regs(&reset_state);
+		fpexc_write(reset_state.fpexc);
+	}
 	pc->vfp_owner = v;
+	pc->vfp_owner_epoch = epoch;
 }

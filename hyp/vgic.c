@@ -14,6 +14,7 @@
 #define GICH_HCR 0x000
 #define GICH_VTR 0x004
 #define GICH_VMCR 0x008
+#define GICH_EISR0 0x020
 #define GICH_ELRSR0 0x030
 #define GICH_APR 0x0f0
 #define GICH_LR(n) (0x100 + 4 * (n))
@@ -313,6 +314,99 @@ bool vgic_forward_irq(uint32_t intid)
 	vgic_dist_set_pending(&p->vgic.dist, idx, intid, false); /* kicks the target vCPU */
 	spin_unlock(&p->vgic.lock);
 	return true;
+}
+
+bool vgic_settled(const struct vcpu *v)
+{
+	const struct vgic_vcpu *g = &v->vgic;
+
+	return !g->uie && !atomic_load_explicit(&g->dirty, memory_order_relaxed) &&
+	       (!g->used || !(mmio_read32(gich + GICH_ELRSR0) & g->used));
+}
+
+/* The LR the fast path writes for the timer tick pk: not GICH_LR.HW, because QEMU (7.2) does not
+ * re-evaluate the physical CPU interface when a guest EOI deactivates a HW interrupt, so a level
+ * PPI still high then (a late tick) would never be signalled again. GICH_LR.EOI instead: its
+ * maintenance interrupt lets HYP deactivate the PPI (fast_eoi(), vgic_sync()). */
+static uint32_t timer_lr(const struct vgic_pick *pk)
+{
+	return LR_VIRTUAL_ID(pk->intid) | LR_PRIORITY(pk->priority) | LR_EOI |
+	       (VGIC_LR_PENDING << LR_STATE_SHIFT);
+}
+
+/* A timer tick into a free LR, exactly as vgic_forward_irq() and vgic_flush() would put it. */
+static bool fast_tick(struct vcpu *v)
+{
+	struct vgic_vcpu *g = &v->vgic;
+	struct vgic *vg = &v->part->vgic;
+	uint32_t empty = ~g->used & ((1u << nr_lrs) - 1);
+	struct vgic_pick pk;
+
+	if (!empty)
+		return false;
+	unsigned slot = (unsigned)__builtin_ctz(empty);
+
+	spin_lock(&vg->lock);
+	int taken = vgic_dist_forward_ppi(&vg->dist, v->index, timer_intid, &pk);
+	spin_unlock(&vg->lock);
+	if (taken < 0)
+		return false; /* a tick in flight already (re-fired after a vCPU switch): full path */
+	this_cpu()->vtimer_owner = v; /* deactivated when v is done (fast_eoi, sync, load) */
+	if (taken == 1) {
+		mmio_write32(gich + GICH_LR(slot), timer_lr(&pk));
+		g->used |= 1u << slot;
+	}
+	/* Otherwise latched: not deliverable now (masked, or the distributor is off); the model
+	 * hands it out once it is. */
+	return true;
+}
+
+/* The EOI maintenance interrupt of the timer's LR alone: what vgic_sync() and vgic_flush() do
+ * for it. */
+static bool fast_eoi(struct vcpu *v)
+{
+	struct vgic_vcpu *g = &v->vgic;
+	struct vgic *vg = &v->part->vgic;
+	struct percpu *pc = this_cpu();
+	uint32_t eisr = mmio_read32(gich + GICH_EISR0) & g->used;
+	struct vgic_pick pk;
+
+	if (!eisr || (eisr & (eisr - 1)) || pc->vtimer_owner != v)
+		return false;
+	unsigned slot = (unsigned)__builtin_ctz(eisr);
+	uint32_t lr = mmio_read32(gich + GICH_LR(slot));
+
+	if (LR_GET_ID(lr) != timer_intid || (lr & (LR_HW | LR_STATE_MASK)) ||
+	    (mmio_read32(gich + GICH_ELRSR0) & g->used))
+		return false;
+	spin_lock(&vg->lock);
+	int again = vgic_dist_ppi_eoi(&vg->dist, v->index, timer_intid, &pk);
+	spin_unlock(&vg->lock);
+	gic_deactivate(timer_intid); /* the timer may interrupt again */
+	pc->vtimer_owner = NULL;
+	if (again == 1) {
+		/* Pended again meanwhile (GICD_ISPENDR): a virtual-only instance. */
+		mmio_write32(gich + GICH_LR(slot), timer_lr(&pk));
+	} else {
+		mmio_write32(gich + GICH_LR(slot), 0);
+		g->used &= ~(1u << slot);
+	}
+	return true;
+}
+
+__no_stack_protector enum vgic_fast vgic_fast_irq(struct vcpu *v, uint32_t intid)
+{
+	const struct vgic_vcpu *g = &v->vgic;
+
+	if (intid == timer_intid)
+		return vgic_settled(v) && fast_tick(v) ? VGIC_FAST_GUEST : VGIC_FAST_NO;
+	/* The EOI maintenance interrupt: the timer's LR is finished but not free (GICH_LR.EOI
+	 * keeps it out of ELRSR); every other LR must be settled as vgic_settled() asks. */
+	if (g->uie || atomic_load_explicit(&g->dirty, memory_order_relaxed))
+		return VGIC_FAST_NO;
+	if (intid == maint_intid)
+		return fast_eoi(v) ? VGIC_FAST_HYP : VGIC_FAST_NO;
+	return VGIC_FAST_NO;
 }
 
 bool vgic_pending(struct vcpu *v)

@@ -63,6 +63,28 @@ void vgic_sync(struct vcpu *v);
  * Returns false if intid is not a guest's: the caller handles (and deactivates) it. */
 bool vgic_forward_irq(uint32_t intid);
 
+/* True if v's list registers need nothing from the run loop's vgic_sync()/vgic_flush(): no LR
+ * the guest has finished (GICH_ELRSR) still counted as in flight, no news from other CPUs
+ * (dirty), nothing waiting for a free LR (UIE). The exit fast paths (hyp/irq.c, hyp/trap.c)
+ * return straight to the guest only then. For v running on this CPU. */
+bool vgic_settled(const struct vcpu *v);
+
+/* The IRQ fast path (hyp/irq.c), on a guest exit with v running: physical intid, acknowledged
+ * and not yet priority-dropped. It answers the virtual timer alone, when v's LRs are settled
+ * (vgic_settled(); for the maintenance interrupt, all but the timer's own LR):
+ *   - the timer's PPI goes into a free LR with GICH_LR.EOI, as vgic_forward_irq() and
+ *     vgic_flush() would put it (VGIC_FAST_GUEST: the physical PPI stays active for v);
+ *   - the EOI maintenance interrupt of that LR alone is what vgic_sync() does for it: the LR
+ *     back to the model and the physical PPI deactivated (VGIC_FAST_HYP: the maintenance
+ *     interrupt is HYP's, the caller deactivates it too).
+ * VGIC_FAST_NO, having changed nothing, in every other case. Takes the partition's vGIC lock. */
+enum vgic_fast {
+	VGIC_FAST_NO,
+	VGIC_FAST_GUEST,
+	VGIC_FAST_HYP,
+};
+enum vgic_fast vgic_fast_irq(struct vcpu *v, uint32_t intid);
+
 /* True if v has a virtual interrupt pending that it could take (enabled, targeted at it),
  * which ends a WFI whatever the guest's CPSR.I. After vgic_sync() every LR still pending is back
  * in the model, so the model alone answers. Takes the partition's vGIC lock. */

@@ -507,36 +507,99 @@ struct gicd_reg {
 	void (*write8)(struct vgic_dist *d, unsigned vcpu, unsigned n, uint8_t val);
 };
 
-static const struct gicd_reg gicd_regs[] = {
-	{GICD_CTLR, 4, ACCESS_WORD, read_ctlr, write_ctlr, NULL, NULL},
-	{GICD_TYPER, 4, ACCESS_WORD, read_typer, NULL, NULL, NULL},
-	{GICD_IIDR, 4, ACCESS_WORD, read_iidr, NULL, NULL, NULL},
-	{GICD_ISENABLER, BITMAP_REG_LEN, ACCESS_WORD, read_enabler, write_isenabler, NULL, NULL},
-	{GICD_ICENABLER, BITMAP_REG_LEN, ACCESS_WORD, read_enabler, write_icenabler, NULL, NULL},
-	{GICD_ISPENDR, BITMAP_REG_LEN, ACCESS_WORD, read_pendr, write_ispendr, NULL, NULL},
-	{GICD_ICPENDR, BITMAP_REG_LEN, ACCESS_WORD, read_pendr, write_icpendr, NULL, NULL},
-	{GICD_ISACTIVER, BITMAP_REG_LEN, ACCESS_WORD, read_activer, write_isactiver, NULL, NULL},
-	{GICD_ICACTIVER, BITMAP_REG_LEN, ACCESS_WORD, read_activer, write_icactiver, NULL, NULL},
-	{GICD_IPRIORITYR, BYTE_REG_LEN, ACCESS_BYTE | ACCESS_WORD, NULL, NULL, read_priority,
-	 write_priority},
-	{GICD_ITARGETSR, BYTE_REG_LEN, ACCESS_BYTE | ACCESS_WORD, NULL, NULL, read_targets,
-	 write_targets},
-	{GICD_ICFGR, ICFGR_LEN, ACCESS_WORD, read_icfgr, write_icfgr, NULL, NULL},
-	{GICD_SGIR, 4, ACCESS_WORD, NULL, write_sgir, NULL, NULL}, /* write-only: reads 0 */
-	{GICD_CPENDSGIR, SGI_BYTE_REG_LEN, ACCESS_BYTE | ACCESS_WORD, NULL, NULL, read_sgi_pending,
-	 write_cpendsgir},
-	{GICD_SPENDSGIR, SGI_BYTE_REG_LEN, ACCESS_BYTE | ACCESS_WORD, NULL, NULL, read_sgi_pending,
-	 write_spendsgir},
-	{GICD_ID, ID_LEN, ACCESS_WORD, read_id, NULL, NULL, NULL},
+enum gicd_reg_index {
+	R_CTLR,
+	R_TYPER,
+	R_IIDR,
+	R_ISENABLER,
+	R_ICENABLER,
+	R_ISPENDR,
+	R_ICPENDR,
+	R_ISACTIVER,
+	R_ICACTIVER,
+	R_IPRIORITYR,
+	R_ITARGETSR,
+	R_ICFGR,
+	R_SGIR,
+	R_CPENDSGIR,
+	R_SPENDSGIR,
+	R_ID,
+	NR_GICD_REGS,
+	R_NONE = NR_GICD_REGS,
 };
+
+/* Sorted by base (find_reg() relies on it). */
+static const struct gicd_reg gicd_regs[NR_GICD_REGS] = {
+	[R_CTLR] = {GICD_CTLR, 4, ACCESS_WORD, read_ctlr, write_ctlr, NULL, NULL},
+	[R_TYPER] = {GICD_TYPER, 4, ACCESS_WORD, read_typer, NULL, NULL, NULL},
+	[R_IIDR] = {GICD_IIDR, 4, ACCESS_WORD, read_iidr, NULL, NULL, NULL},
+	[R_ISENABLER] = {GICD_ISENABLER, BITMAP_REG_LEN, ACCESS_WORD, read_enabler, write_isenabler,
+			 NULL, NULL},
+	[R_ICENABLER] = {GICD_ICENABLER, BITMAP_REG_LEN, ACCESS_WORD, read_enabler, write_icenabler,
+			 NULL, NULL},
+	[R_ISPENDR] = {GICD_ISPENDR, BITMAP_REG_LEN, ACCESS_WORD, read_pendr, write_ispendr, NULL,
+		       NULL},
+	[R_ICPENDR] = {GICD_ICPENDR, BITMAP_REG_LEN, ACCESS_WORD, read_pendr, write_icpendr, NULL,
+		       NULL},
+	[R_ISACTIVER] = {GICD_ISACTIVER, BITMAP_REG_LEN, ACCESS_WORD, read_activer, write_isactiver,
+			 NULL, NULL},
+	[R_ICACTIVER] = {GICD_ICACTIVER, BITMAP_REG_LEN, ACCESS_WORD, read_activer, write_icactiver,
+			 NULL, NULL},
+	[R_IPRIORITYR] = {GICD_IPRIORITYR, BYTE_REG_LEN, ACCESS_BYTE | ACCESS_WORD, NULL, NULL,
+			  read_priority, write_priority},
+	[R_ITARGETSR] = {GICD_ITARGETSR, BYTE_REG_LEN, ACCESS_BYTE | ACCESS_WORD, NULL, NULL,
+			 read_targets, write_targets},
+	[R_ICFGR] = {GICD_ICFGR, ICFGR_LEN, ACCESS_WORD, read_icfgr, write_icfgr, NULL, NULL},
+	[R_SGIR] = {GICD_SGIR, 4, ACCESS_WORD, NULL, write_sgir, NULL, NULL}, /* write-only */
+	[R_CPENDSGIR] = {GICD_CPENDSGIR, SGI_BYTE_REG_LEN, ACCESS_BYTE | ACCESS_WORD, NULL, NULL,
+			 read_sgi_pending, write_cpendsgir},
+	[R_SPENDSGIR] = {GICD_SPENDSGIR, SGI_BYTE_REG_LEN, ACCESS_BYTE | ACCESS_WORD, NULL, NULL,
+			 read_sgi_pending, write_spendsgir},
+	[R_ID] = {GICD_ID, ID_LEN, ACCESS_WORD, read_id, NULL, NULL, NULL},
+};
+
+/* The first register whose range reaches into each 128-byte block of the frame (offset >> 7),
+ * so that find_reg() tries one to three registers instead of scanning the table (every GICD
+ * access is a trap: this is its hot path). R_NONE: nothing but RAZ/WI there. */
+#define GICD_BLOCK_SHIFT 7
+static const uint8_t block_first[VGIC_DIST_FRAME_SIZE >> GICD_BLOCK_SHIFT] = {
+	[0] = R_CTLR,
+	[1] = R_NONE, /* IGROUPR: RAZ/WI */
+	[2] = R_ISENABLER,
+	[3] = R_ICENABLER,
+	[4] = R_ISPENDR,
+	[5] = R_ICPENDR,
+	[6] = R_ISACTIVER,
+	[7] = R_ICACTIVER,
+	[8 ... 15] = R_IPRIORITYR,
+	[16 ... 23] = R_ITARGETSR,
+	[24 ... 25] = R_ICFGR,
+	[26 ... 29] = R_NONE, /* reserved, NSACR: RAZ/WI */
+	[30] = R_SGIR,
+	[31] = R_ID,
+};
+_Static_assert(GICD_ISENABLER >> GICD_BLOCK_SHIFT == 2 &&
+		       GICD_IPRIORITYR >> GICD_BLOCK_SHIFT == 8 &&
+		       GICD_ITARGETSR >> GICD_BLOCK_SHIFT == 16 &&
+		       GICD_ICFGR >> GICD_BLOCK_SHIFT == 24 &&
+		       GICD_SGIR >> GICD_BLOCK_SHIFT == 30 &&
+		       GICD_SPENDSGIR >> GICD_BLOCK_SHIFT == 30 &&
+		       GICD_ID >> GICD_BLOCK_SHIFT == 31,
+	       "block_first[] follows the GICv2 distributor map");
 
 /* The register an access of size bytes at offset may use, or NULL (RAZ/WI). */
 static const struct gicd_reg *find_reg(uint64_t offset, unsigned size)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(gicd_regs); i++) {
+	if (offset >= VGIC_DIST_FRAME_SIZE)
+		return NULL;
+	unsigned o = (unsigned)offset;
+
+	for (unsigned i = block_first[o >> GICD_BLOCK_SHIFT]; i < NR_GICD_REGS; i++) {
 		const struct gicd_reg *r = &gicd_regs[i];
 
-		if (offset >= r->base && offset + size <= (uint64_t)r->base + r->len)
+		if (o < r->base)
+			break; /* sorted: no later register starts at or below o */
+		if (o + size <= (unsigned)r->base + r->len)
 			return (r->sizes & size) ? r : NULL;
 	}
 	return NULL;
@@ -546,7 +609,7 @@ static void check_access(const struct vgic_dist *d, unsigned vcpu, uint64_t offs
 {
 	ASSERT(vcpu < d->nr_vcpus);
 	ASSERT(size == 1 || size == 2 || size == 4);
-	ASSERT(offset % size == 0);
+	ASSERT(IS_ALIGNED(offset, size)); /* a mask, not %: a 64-bit division costs ~200 */
 }
 
 int vgic_dist_mmio_read(struct vgic_dist *d, unsigned vcpu, uint64_t offset, unsigned size,
@@ -785,6 +848,76 @@ unsigned vgic_dist_pick(struct vgic_dist *d, unsigned vcpu, struct vgic_pick *ou
 	for (unsigned k = 0; k < n; k++)
 		take(d, vcpu, &out[k]);
 	return n;
+}
+
+bool vgic_dist_pick_one(struct vgic_dist *d, unsigned vcpu, unsigned intid, struct vgic_pick *out)
+{
+	ASSERT(vcpu < d->nr_vcpus);
+	if (intid >= d->nr_lines || !(deliver_mask(d, vcpu, intid) & (1u << vcpu)))
+		return false;
+	*out = (struct vgic_pick){.intid = (uint16_t)intid,
+				  .priority = *priority_of(d, vcpu, intid)};
+	take(d, vcpu, out);
+	return true;
+}
+
+/* take() for a private interrupt other than an SGI, written out for the fast path. */
+static void take_ppi(struct vgic_dist_cpu *c, unsigned intid, struct vgic_pick *out)
+{
+	struct vgic_irq_bits *g = &c->bits;
+	uint32_t bit = bit32(intid);
+
+	assign_bit(&g->lr_latch, bit, g->latch & bit);
+	g->latch &= ~bit;
+	g->lr |= bit;
+	g->lr_pending |= bit;
+	g->lr_active &= ~bit;
+	*out = (struct vgic_pick){.intid = (uint16_t)intid,
+				  .priority = c->priority[intid],
+				  .level = !(g->edge & bit)};
+}
+
+/* deliver_mask() & (1 << vcpu) for a PPI: every PPI is valid, and private to its vCPU. */
+static bool ppi_deliverable(const struct vgic_dist *d, const struct vgic_irq_bits *g, uint32_t bit)
+{
+	return d->enabled && (ready(g) & bit);
+}
+
+int vgic_dist_forward_ppi(struct vgic_dist *d, unsigned vcpu, unsigned intid, struct vgic_pick *out)
+{
+	if (intid < VGIC_NR_SGIS || intid >= VGIC_NR_PRIVATE || vcpu >= d->nr_vcpus)
+		return -EINVAL;
+	struct vgic_dist_cpu *c = &d->cpu[vcpu];
+	uint32_t bit = bit32(intid);
+
+	if (c->bits.lr & bit)
+		return -EBUSY;
+	c->bits.latch |= bit;
+	if (!ppi_deliverable(d, &c->bits, bit))
+		return 0;
+	take_ppi(c, intid, out);
+	return 1;
+}
+
+int vgic_dist_ppi_eoi(struct vgic_dist *d, unsigned vcpu, unsigned intid, struct vgic_pick *out)
+{
+	if (intid < VGIC_NR_SGIS || intid >= VGIC_NR_PRIVATE || vcpu >= d->nr_vcpus)
+		return -EINVAL;
+	struct vgic_dist_cpu *c = &d->cpu[vcpu];
+	struct vgic_irq_bits *g = &c->bits;
+	uint32_t bit = bit32(intid);
+
+	if (!(g->lr & bit))
+		return -EINVAL;
+	/* vgic_dist_lr_done(VGIC_LR_INVALID); a PPI concerns no other vCPU, so no kick. */
+	g->lr &= ~bit;
+	g->lr_pending &= ~bit;
+	g->lr_active &= ~bit;
+	g->lr_latch &= ~bit;
+	if (!ppi_deliverable(d, g, bit))
+		return 0;
+	take_ppi(c, intid, out);
+	return 1;
 }
 
 void vgic_dist_lr_done(struct vgic_dist *d, unsigned vcpu, unsigned intid, unsigned source,

@@ -212,6 +212,32 @@ int vgic_dist_clear_pending(struct vgic_dist *d, unsigned vcpu, unsigned intid);
  * targeting several vCPUs goes to the first one that picks it. vcpu < nr_vcpus (asserted). */
 unsigned vgic_dist_pick(struct vgic_dist *d, unsigned vcpu, struct vgic_pick *out, unsigned max);
 
+/* Picks intid alone for vCPU vcpu: if it is deliverable to vcpu, moves it in flight exactly as
+ * vgic_dist_pick() does, fills *out and returns true; otherwise changes nothing and returns
+ * false (also for an intid >= nr_lines). Other deliverable interrupts are not considered: the
+ * hardware layer's IRQ fast path uses it only when none is waiting for a list register, so the
+ * result is what vgic_dist_pick() would give. vcpu < nr_vcpus (asserted). */
+bool vgic_dist_pick_one(struct vgic_dist *d, unsigned vcpu, unsigned intid, struct vgic_pick *out);
+
+/* One forwarded instance of PPI intid (16..31) for vCPU vcpu, for the hardware layer's IRQ fast
+ * path: sets its pending latch as vgic_dist_set_pending(level = false) does, then takes it as
+ * vgic_dist_pick_one() does. Returns 1 if it is now in flight for vcpu (*out filled), 0 if it
+ * stays latched (not deliverable now: it is delivered through the usual paths once it is),
+ * -EBUSY (nothing changed) if an instance is in flight already: whether the new one merges with
+ * it depends on that LR's state, which only vgic_dist_lr_done() can tell, so the caller takes
+ * its full path; or -EINVAL (nothing changed) if intid is not a PPI or vcpu >= nr_vcpus. Never
+ * calls ops: the only vCPU a PPI can concern is vcpu, whose hardware layer is the caller. */
+int vgic_dist_forward_ppi(struct vgic_dist *d, unsigned vcpu, unsigned intid,
+			  struct vgic_pick *out);
+
+/* The guest's EOI of PPI intid (16..31) in flight for vCPU vcpu, for the hardware layer's fast
+ * path: what vgic_dist_lr_done(VGIC_LR_INVALID) does; then, if the PPI is deliverable again (an
+ * instance pended meanwhile, or its line is high), takes it as vgic_dist_pick_one() does. Returns
+ * 1 if so (*out filled: the hardware layer puts it into the freed LR), 0 if not, -EINVAL
+ * (nothing changed) if intid is not a PPI in flight for vcpu or vcpu >= nr_vcpus. Never calls
+ * ops: no other vCPU can take a PPI of vcpu's bank. */
+int vgic_dist_ppi_eoi(struct vgic_dist *d, unsigned vcpu, unsigned intid, struct vgic_pick *out);
+
 /* True if vgic_dist_pick(d, vcpu, ...) would return at least one interrupt (e.g. to wake a vCPU
  * waiting in WFI, or to request a maintenance interrupt when the LRs are full). */
 bool vgic_dist_has_deliverable(const struct vgic_dist *d, unsigned vcpu);

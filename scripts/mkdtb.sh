@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Composes a board DTB and a partition overlay into one DTB, the way a user builds the tree that
-# Bulkhead boots with: the board's tree (e.g. from `scripts/qemu.sh --dumpdtb`) decompiled, the
-# overlay source appended (its `/ { ... };` block merges into the board's nodes, and path
-# references such as `&{/cpus/cpu@1}` resolve against the board's nodes), compiled back.
+# Composes a board DTB and a partition description into one DTB, the way a user builds the tree
+# that Bulkhead boots with. Two forms of PART.dts:
+#   - a fragment (no /plugin/): the board's tree (e.g. from `scripts/qemu.sh --dumpdtb`) is
+#     decompiled, the fragment's `/ { ... };` block appended so it merges into the board's nodes,
+#     and the result compiled back. Path references such as `cpus = <&{/cpus/cpu@1}>` resolve
+#     against the board's nodes, so it works with any board tree, including QEMU's dumped ones,
+#     which carry no labels (__symbols__).
+#   - a device-tree overlay (`/dts-v1/; /plugin/;`): compiled with `dtc -@` and applied with
+#     `fdtoverlay`. An overlay can name board nodes only by label (`&cpu1`), so the board DTB must
+#     have been built with symbols (`dtc -@`); fdtoverlay's error says so otherwise.
 #
 # usage: scripts/mkdtb.sh BOARD.dtb PART.dts OUT.dtb
 #   PART.dts may leave out /dts-v1/; its /include/s are looked up next to it.
@@ -18,6 +24,12 @@ out=$3
 
 tmp=$(mktemp "${TMPDIR:-/tmp}/mkdtb.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
+
+if grep -q '^[[:space:]]*/plugin/;' "$part"; then
+	dtc -q -@ -I dts -O dtb -i "$(dirname "$part")" -o "$tmp" "$part"
+	fdtoverlay -i "$board" -o "$out" "$tmp"
+	exit 0
+fi
 
 # QEMU's trees draw many dtc style warnings (unit addresses, node names); they are the board's,
 # not the overlay's, so -q hides them. Errors still fail the build.

@@ -1,9 +1,11 @@
 /* psci: the guest-facing PSCI of a two-vCPU partition. vCPU 0 reads the PSCI version, checks
  * FEATURES, CPU_SUSPEND and the calls Bulkhead must refuse (AFFINITY_INFO and CPU_ON with bad
- * targets, CPU_ON of a vCPU that is on), starts vCPU 1 with CPU_ON twice, each time waiting with
- * AFFINITY_INFO until vCPU 1 has powered itself off with CPU_OFF, then ends the partition with
- * SYSTEM_OFF. SYSTEM_RESET is tested with the fault guest (part-psci-reset), which can tell a
- * fresh start from a stale one. Console lines: guests/README.md. */
+ * targets, CPU_ON of a vCPU that is on), makes the read-only calls again through SMC and checks
+ * that they answer as through HVC, checks Bulkhead's own VERSION hypercall, starts vCPU 1 with
+ * CPU_ON twice, each time waiting with AFFINITY_INFO until vCPU 1 has powered itself off with
+ * CPU_OFF, then ends the partition with SYSTEM_OFF. SYSTEM_RESET is tested with the fault guest
+ * (part-psci-reset), which can tell a fresh start from a stale one. Console lines:
+ * guests/README.md. */
 #include "guests/common/console.h"
 #include "guests/common/guest.h"
 #include "guests/common/hvc.h"
@@ -22,6 +24,10 @@
 #define PSCI_CPU_FREEZE 0x8400000bu
 #define PSCI_SYSTEM_SUSPEND 0x8400000eu
 #define PSCI_CPU_ON_SMC64 0xc4000003u /* a 64-bit function id: not for a 32-bit partition */
+
+/* BH_HVC_VERSION: major in bits 31:16, minor in 15:0 (as PSCI's). */
+#define BH_ABI_MAJOR(v) ((v) >> 16)
+#define BH_ABI_MINOR(v) ((v)&0xffffu)
 
 /* Set by vCPU 1 before CPU_OFF: AFFINITY_INFO must not say OFF before vCPU 1 has run. */
 static volatile bool second_ran;
@@ -76,17 +82,19 @@ static bool expect(const char *call, uint32_t arg, int32_t got, int32_t want)
 	return false;
 }
 
+/* The functions FEATURES must report as implemented, and others it must call NOT_SUPPORTED. */
+static const uint32_t implemented[] = {
+	PSCI_VERSION,	 PSCI_CPU_SUSPEND,   PSCI_CPU_OFF,
+	PSCI_CPU_ON,	 PSCI_AFFINITY_INFO, PSCI_MIGRATE_INFO_TYPE,
+	PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET,  PSCI_FEATURES,
+};
+static const uint32_t others[] = {
+	PSCI_MIGRATE,	     PSCI_MIGRATE_INFO_UP_CPU, PSCI_CPU_FREEZE,
+	PSCI_SYSTEM_SUSPEND, PSCI_CPU_ON_SMC64,	       BH_HVC_VERSION,
+};
+
 static void check_features(void)
 {
-	static const uint32_t implemented[] = {
-		PSCI_VERSION,	 PSCI_CPU_SUSPEND,   PSCI_CPU_OFF,
-		PSCI_CPU_ON,	 PSCI_AFFINITY_INFO, PSCI_MIGRATE_INFO_TYPE,
-		PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET,  PSCI_FEATURES,
-	};
-	static const uint32_t others[] = {
-		PSCI_MIGRATE,	     PSCI_MIGRATE_INFO_UP_CPU, PSCI_CPU_FREEZE,
-		PSCI_SYSTEM_SUSPEND, PSCI_CPU_ON_SMC64,	       BH_HVC_VERSION,
-	};
 	unsigned ok = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(implemented); i++)
@@ -126,6 +134,67 @@ static void check_refusals(void)
 		     PSCI_INVALID_PARAMETERS);
 	if (ok == 2)
 		gprintf("psci: CPU_ON: vcpu 0 (itself) already on (-4), vcpu 7 refused (-2)\n");
+}
+
+static int32_t psci_smc(uint32_t fid, uint32_t a1, uint32_t a2)
+{
+	return (int32_t)smc_call(fid, a1, a2, 0).r0;
+}
+
+/* Compares the SMC result of `call` on `arg` with the HVC one; a mismatch fails the run. */
+static bool same(const char *call, uint32_t arg, int32_t smc, int32_t hvc)
+{
+	if (smc == hvc)
+		return true;
+	gprintf("psci: SMC %s 0x%lx returned %ld, HVC %ld\n", call, arg, (long)smc, (long)hvc);
+	failed = true;
+	return false;
+}
+
+/* The SMC conduit (trapped by HCR.TSC, hyp/trap.c) must answer PSCI as HVC does. These calls
+ * change nothing. Through SMC they take the full trap path, which also has to step over the SMC;
+ * through HVC, VERSION and FEATURES are answered on the fast path. vCPU 1 is still off here. */
+static void check_smc(void)
+{
+	static const uint32_t targets[] = {0, SECOND_VCPU, NO_VCPU};
+	const unsigned functions = ARRAY_SIZE(implemented) + ARRAY_SIZE(others);
+	uint32_t version = (uint32_t)psci_smc(PSCI_VERSION, 0, 0);
+	unsigned ok = 0;
+
+	if (version == psci_version())
+		ok++;
+	else
+		gprintf("psci: SMC VERSION returned 0x%lx, HVC 0x%lx\n", version, psci_version());
+	for (size_t i = 0; i < ARRAY_SIZE(implemented); i++)
+		ok += same("FEATURES of", implemented[i],
+			   psci_smc(PSCI_FEATURES, implemented[i], 0),
+			   psci_features(implemented[i]));
+	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
+		ok += same("FEATURES of", others[i], psci_smc(PSCI_FEATURES, others[i], 0),
+			   psci_features(others[i]));
+	for (size_t i = 0; i < ARRAY_SIZE(targets); i++)
+		ok += same("AFFINITY_INFO of", targets[i],
+			   psci_smc(PSCI_AFFINITY_INFO, targets[i], 0),
+			   psci_affinity_info(targets[i], 0));
+	if (ok == 1 + functions + ARRAY_SIZE(targets))
+		gprintf("psci: SMC conduit: version %lu.%lu, FEATURES of %u functions and "
+			"AFFINITY_INFO of vcpus 0, 1, 7 same as HVC\n",
+			PSCI_VERSION_MAJOR(version), PSCI_VERSION_MINOR(version), functions);
+}
+
+/* Bulkhead's own VERSION hypercall must return the ABI version of hyp/hypercall_abi.h. */
+static void check_abi_version(void)
+{
+	uint32_t v = hvc_call(BH_HVC_VERSION, 0, 0, 0).r0;
+
+	if (v != BH_ABI_VERSION) {
+		gprintf("psci: BH_HVC_VERSION returned 0x%lx, expected 0x%lx\n", v,
+			(uint32_t)BH_ABI_VERSION);
+		failed = true;
+		return;
+	}
+	gprintf("psci: Bulkhead ABI version %lu.%lu (BH_HVC_VERSION)\n", BH_ABI_MAJOR(v),
+		BH_ABI_MINOR(v));
 }
 
 /* Starts vCPU 1, tries to start it again while it is on, lets it power itself off and waits
@@ -185,6 +254,8 @@ int main(void)
 	gprintf("psci version %lu.%lu\n", PSCI_VERSION_MAJOR(version), PSCI_VERSION_MINOR(version));
 	check_features();
 	check_refusals();
+	check_smc();
+	check_abi_version();
 	if (failed)
 		return GUEST_EXIT_FAILED;
 

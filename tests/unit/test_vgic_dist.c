@@ -825,6 +825,96 @@ static void test_spi_in_flight_not_picked_twice(void **state)
 	pick_none(&d, 1);
 }
 
+/* vgic_dist_pick_one: the named interrupt only, and only when deliverable to that vCPU. */
+static void test_pick_one_named_interrupt(void **state)
+{
+	struct vgic_dist d;
+	struct events ev;
+	struct vgic_pick p = {0};
+
+	(void)state;
+	setup(&d, &ev, 2, 64, all_owned);
+	assert_int_equal(vgic_dist_set_pending(&d, 0, 27, false), 0);
+	assert_false(vgic_dist_pick_one(&d, 0, 27, &p)); /* distributor disabled */
+	wr32(&d, 0, T_CTLR, 1);
+	assert_false(vgic_dist_pick_one(&d, 0, 27, &p)); /* PPI disabled */
+	enable_irq(&d, 0, 27);
+	set_prio(&d, 0, 27, 0xa0);
+	assert_false(vgic_dist_pick_one(&d, 1, 27, &p)); /* the other vCPU's bank */
+	assert_false(vgic_dist_pick_one(&d, 0, 64, &p)); /* beyond nr_lines */
+	assert_false(vgic_dist_pick_one(&d, 0, 26, &p)); /* not pending */
+
+	/* A better interrupt pending does not matter: the caller chose 27. */
+	enable_irq(&d, 0, 26);
+	set_prio(&d, 0, 26, 0x10);
+	assert_int_equal(vgic_dist_set_pending(&d, 0, 26, false), 0);
+	ev_reset(&ev);
+	assert_true(vgic_dist_pick_one(&d, 0, 27, &p));
+	assert_int_equal(ev.nr_kicks, 0);
+	assert_int_equal(p.intid, 27);
+	assert_int_equal(p.priority, 0xa0);
+	assert_int_equal(p.source, 0);
+	assert_true(p.level);				 /* PPIs are level-sensitive */
+	assert_true(is_pending(&d, 0, 27));		 /* in flight, LR pending */
+	assert_false(vgic_dist_pick_one(&d, 0, 27, &p)); /* in flight: not twice */
+	pick_one(&d, 0, 26);				 /* pick() sees only 26 now */
+
+	/* Given back pending: deliverable again, for either path. */
+	vgic_dist_lr_done(&d, 0, 27, 0, VGIC_LR_PENDING);
+	assert_true(vgic_dist_pick_one(&d, 0, 27, &p));
+	vgic_dist_lr_done(&d, 0, 27, 0, VGIC_LR_INVALID);
+	assert_false(is_pending(&d, 0, 27));
+	assert_false(vgic_dist_pick_one(&d, 0, 27, &p));
+
+	/* The fast path's forwarded PPI: latched, then taken if deliverable; never a kick. */
+	ev_reset(&ev);
+	assert_int_equal(vgic_dist_forward_ppi(&d, 0, 27, &p), 1);
+	assert_int_equal(p.intid, 27);
+	assert_int_equal(vgic_dist_forward_ppi(&d, 0, 27, &p), -EBUSY); /* in flight */
+	vgic_dist_lr_done(&d, 0, 27, 0, VGIC_LR_ACTIVE);
+	vgic_dist_lr_done(&d, 0, 27, 0, VGIC_LR_INVALID);
+	assert_false(is_pending(&d, 0, 27)); /* -EBUSY changed nothing */
+	wr32(&d, 0, T_CTLR, 0);
+	assert_int_equal(vgic_dist_forward_ppi(&d, 0, 27, &p), 0); /* latched: distributor off */
+	wr32(&d, 0, T_CTLR, 1);
+	pick_one(&d, 0, 27); /* the latched instance, through the usual path */
+	vgic_dist_lr_done(&d, 0, 27, 0, VGIC_LR_INVALID);
+	ev_reset(&ev); /* enabling the distributor kicked vCPU 0 for the latched one */
+	assert_int_equal(vgic_dist_forward_ppi(&d, 0, 27, &p), 1);
+	assert_int_equal(ev.nr_kicks, 0);
+	assert_int_equal(vgic_dist_forward_ppi(&d, 0, 15, &p), -EINVAL); /* an SGI */
+	assert_int_equal(vgic_dist_forward_ppi(&d, 0, 32, &p), -EINVAL); /* an SPI */
+	assert_int_equal(vgic_dist_forward_ppi(&d, 2, 27, &p), -EINVAL); /* no vCPU 2 */
+	vgic_dist_lr_done(&d, 0, 27, 0, VGIC_LR_INVALID);
+
+	/* The fast path's EOI: given back; taken again only if pended meanwhile. */
+	assert_int_equal(vgic_dist_forward_ppi(&d, 0, 27, &p), 1);
+	assert_int_equal(vgic_dist_ppi_eoi(&d, 0, 27, &p), 0);
+	assert_false(is_pending(&d, 0, 27));
+	assert_int_equal(vgic_dist_ppi_eoi(&d, 0, 27, &p), -EINVAL); /* not in flight */
+	assert_int_equal(vgic_dist_forward_ppi(&d, 0, 27, &p), 1);
+	wr32(&d, 0, T_ISPENDR, BIT_OF(27)); /* pended again while in the LR */
+	p = (struct vgic_pick){0};
+	assert_int_equal(vgic_dist_ppi_eoi(&d, 0, 27, &p), 1);
+	assert_int_equal(p.intid, 27);
+	assert_int_equal(p.priority, 0xa0);
+	assert_int_equal(vgic_dist_ppi_eoi(&d, 0, 26, &p), 0); /* 26, picked above, ends */
+	assert_int_equal(vgic_dist_ppi_eoi(&d, 0, 26, &p), -EINVAL);
+	assert_int_equal(vgic_dist_ppi_eoi(&d, 0, 33, &p), -EINVAL); /* an SPI */
+	vgic_dist_lr_done(&d, 0, 27, 0, VGIC_LR_INVALID);
+	assert_int_equal(ev.nr_kicks, 0);
+
+	/* An SPI that targets only vCPU 1 is not vCPU 0's to take. */
+	set_edge(&d, 40);
+	set_targets(&d, 40, 0x02);
+	enable_irq(&d, 0, 40);
+	assert_int_equal(vgic_dist_set_pending(&d, 0, 40, false), 0);
+	assert_false(vgic_dist_pick_one(&d, 0, 40, &p));
+	assert_true(vgic_dist_pick_one(&d, 1, 40, &p));
+	assert_false(p.level);
+	pick_none(&d, 1);
+}
+
 static void test_more_pending_than_max(void **state)
 {
 	struct vgic_dist d;
@@ -1433,6 +1523,29 @@ static void ref_set_pending(struct ref *r, unsigned v, unsigned intid, bool leve
 }
 
 /* The reference pick: every deliverable interrupt, best (priority, INTID) first. */
+/* out->intid, deliverable to v, goes in flight for v; fills the rest of *out. */
+static void ref_take(struct ref *r, unsigned v, struct vgic_pick *out)
+{
+	unsigned i = out->intid;
+	struct ref_irq *q = ref_irq(r, v, i);
+
+	out->priority = q->prio;
+	out->level = i >= 16 && !q->edge;
+	q->in_lr = true;
+	q->lr_vcpu = v;
+	q->lr_p = true;
+	q->lr_a = false;
+	if (i < 16) {
+		q->lr_src = (unsigned)__builtin_ctz(q->sources);
+		q->sources &= (uint8_t)(~(1u << q->lr_src));
+		q->lr_keep = true;
+		out->source = (uint8_t)q->lr_src;
+	} else {
+		q->lr_keep = q->latch;
+		q->latch = false;
+	}
+}
+
 static unsigned ref_pick(struct ref *r, unsigned v, struct vgic_pick *out, unsigned max)
 {
 	unsigned cand[R_LINES], nr = 0, n = 0;
@@ -1452,26 +1565,8 @@ static unsigned ref_pick(struct ref *r, unsigned v, struct vgic_pick *out, unsig
 		memmove(&cand[best], &cand[best + 1], (nr - best - 1) * sizeof(cand[0]));
 		nr--;
 	}
-	for (unsigned k = 0; k < n; k++) {
-		unsigned i = out[k].intid;
-		struct ref_irq *q = ref_irq(r, v, i);
-
-		out[k].priority = q->prio;
-		out[k].level = i >= 16 && !q->edge;
-		q->in_lr = true;
-		q->lr_vcpu = v;
-		q->lr_p = true;
-		q->lr_a = false;
-		if (i < 16) {
-			q->lr_src = (unsigned)__builtin_ctz(q->sources);
-			q->sources &= (uint8_t)(~(1u << q->lr_src));
-			q->lr_keep = true;
-			out[k].source = (uint8_t)q->lr_src;
-		} else {
-			q->lr_keep = q->latch;
-			q->latch = false;
-		}
-	}
+	for (unsigned k = 0; k < n; k++)
+		ref_take(r, v, &out[k]);
 	return n;
 }
 
@@ -1657,7 +1752,8 @@ static void test_random_against_reference(void **state)
 	static bool before[R_VCPUS][R_LINES];
 	struct sim_lr lrs[R_VCPUS][R_NLR];
 	struct events ev;
-	unsigned picks = 0, acks = 0, eois = 0, given_back = 0;
+	unsigned picks = 0, picked_one = 0, forwarded = 0, fast_eois = 0, eoi_again = 0, acks = 0,
+		 eois = 0, given_back = 0;
 
 	(void)state;
 	rng_state = 0x2545f491;
@@ -1707,6 +1803,59 @@ static void test_random_against_reference(void **state)
 			if (ok)
 				ref_irq(&r, intid < 32 ? v : 0, intid)->line = false;
 			assert_int_equal(ev.nr_kicks, 0);
+		} else if (op < 68) {
+			/* The IRQ fast path: one given INTID into a free LR of v, if deliverable. */
+			unsigned intid = rnd_below(R_LINES + 4), l = 0;
+			struct vgic_pick got = {0}, want = {0};
+
+			while (l < R_NLR && lrs[v][l].used)
+				l++;
+			if (l < R_NLR) {
+				bool ok = intid < R_LINES && ref_deliverable(&r, v, intid);
+
+				assert_int_equal(vgic_dist_pick_one(&d, v, intid, &got), ok);
+				if (ok) {
+					want.intid = (uint16_t)intid;
+					ref_take(&r, v, &want);
+					assert_int_equal(got.intid, want.intid);
+					assert_int_equal(got.priority, want.priority);
+					assert_int_equal(got.source, want.source);
+					assert_int_equal(got.level, want.level);
+					lrs[v][l] = (struct sim_lr){true, got.intid, got.source,
+								    VGIC_LR_PENDING};
+					picked_one++;
+				}
+			}
+			assert_int_equal(ev.nr_kicks, 0);
+		} else if (op < 72) {
+			/* The IRQ fast path's forwarded PPI. */
+			unsigned intid = 14 + rnd_below(20), l = 0;
+			struct vgic_pick got = {0}, want = {0};
+			bool ok = intid >= 16 && intid < 32;
+
+			while (l < R_NLR && lrs[v][l].used)
+				l++;
+			if (l < R_NLR) {
+				bool busy = ok && ref_irq(&r, v, intid)->in_lr;
+				int ret = vgic_dist_forward_ppi(&d, v, intid, &got);
+
+				if (ok && !busy)
+					ref_set_pending(&r, v, intid, false);
+				bool take = ok && !busy && ref_deliverable(&r, v, intid);
+
+				assert_int_equal(ret, !ok ? -EINVAL : busy ? -EBUSY : take ? 1 : 0);
+				if (take) {
+					want.intid = (uint16_t)intid;
+					ref_take(&r, v, &want);
+					assert_int_equal(got.intid, want.intid);
+					assert_int_equal(got.priority, want.priority);
+					assert_int_equal(got.level, want.level);
+					lrs[v][l] = (struct sim_lr){true, got.intid, 0,
+								    VGIC_LR_PENDING};
+					forwarded++;
+				}
+			}
+			assert_int_equal(ev.nr_kicks, 0);
 		} else if (op < 75) {
 			/* Fill the free LRs of v. */
 			struct vgic_pick got[R_NLR], want[R_NLR];
@@ -1744,6 +1893,42 @@ static void test_random_against_reference(void **state)
 						assert_true(!same_vcpu && x->intid < 32);
 				}
 			}
+		} else if (op < 77) {
+			/* The fast path's EOI of a PPI: an LR of v the guest has EOI'd. */
+			unsigned k = rnd_below(R_NLR);
+			struct sim_lr *l = &lrs[v][k];
+			struct vgic_pick got = {0}, want = {0};
+
+			if (l->used && l->intid >= 16 && l->intid < 32) {
+				/* The guest acknowledges (if need be) and EOIs it. */
+				l->state = VGIC_LR_INVALID;
+				int ret = vgic_dist_ppi_eoi(&d, v, l->intid, &got);
+
+				ref_lr_done(&r, v, l->intid, VGIC_LR_INVALID);
+				bool again = ref_deliverable(&r, v, l->intid);
+
+				assert_int_equal(ret, again ? 1 : 0);
+				if (again) {
+					want.intid = l->intid;
+					ref_take(&r, v, &want);
+					assert_int_equal(got.intid, want.intid);
+					assert_int_equal(got.priority, want.priority);
+					assert_int_equal(got.level, want.level);
+					l->state = VGIC_LR_PENDING;
+					eoi_again++;
+				} else {
+					l->used = false;
+				}
+				fast_eois++;
+			} else {
+				/* A PPI not in flight for v is refused, nothing changed. */
+				unsigned intid = 16 + rnd_below(16);
+
+				if (!ref_irq(&r, v, intid)->in_lr)
+					assert_int_equal(vgic_dist_ppi_eoi(&d, v, intid, &got),
+							 -EINVAL);
+			}
+			assert_int_equal(ev.nr_kicks, 0);
 		} else if (op < 85) {
 			/* The guest acknowledges one pending LR. */
 			struct sim_lr *l = &lrs[v][rnd_below(R_NLR)];
@@ -1788,9 +1973,13 @@ static void test_random_against_reference(void **state)
 		}
 	}
 	/* The run exercised the interesting paths. */
-	assert_true(picks > 2000);
+	assert_true(picks > 1000);
+	assert_true(picked_one > 100);
+	assert_true(forwarded > 100);
+	assert_true(fast_eois > 80);
+	assert_true(eoi_again > 20);
 	assert_true(acks > 500);
-	assert_true(eois > 500);
+	assert_true(eois > 300);
 	assert_true(given_back > 1000);
 }
 
@@ -1811,6 +2000,7 @@ int main(void)
 		cmocka_unit_test(test_pick_order_priority_then_intid),
 		cmocka_unit_test(test_pick_level_flag_and_priority),
 		cmocka_unit_test(test_spi_in_flight_not_picked_twice),
+		cmocka_unit_test(test_pick_one_named_interrupt),
 		cmocka_unit_test(test_more_pending_than_max),
 		cmocka_unit_test(test_lr_done_transitions),
 		cmocka_unit_test(test_level_vs_edge),
