@@ -5,7 +5,7 @@
 # Produces $(B)/guests/<name>.elf and $(B)/guests/<name>.bin (the raw image a partition loads)
 # for each name in GUEST_NAMES; GUEST_BINS lists the images.
 
-GUEST_NAMES := hello isolation psci fault memid irqtimer sgi uart rtc gicdpoke manyirq vfp ctxsw
+GUEST_NAMES := hello isolation psci fault memid irqtimer sgi uart rtc gicdpoke manyirq vfp ctxsw dbgregs
 # The make-bench guests (scripts/bench.sh); the top-level Makefile builds them as BENCH_GUEST_BINS.
 BENCH_GUEST_NAMES := bench benchyield benchgicd benchirq benchsgi benchwfi
 

@@ -15,11 +15,18 @@
 #define HDCR_HPMN(n) ((uint32_t)(n)&0x1fu)
 #define HDCR_TPMCR (1u << 5) /* guest PMCR accesses trap */
 #define HDCR_TPM (1u << 6)   /* all other guest PMU accesses trap */
-#define PMU_NR_COUNTERS 6    /* Cortex-A15 (PMCR.N) */
+/* Guest accesses to the CP14 debug registers trap (hyp/trap.c makes them RAZ/WI): the
+ * breakpoint and watchpoint registers are one set per CPU, not switched, so a partition that
+ * armed one would stop its neighbours (B4.1.67). */
+#define HDCR_TDA (1u << 9)    /* debug registers */
+#define HDCR_TDOSA (1u << 10) /* OS lock and power-down registers */
+#define HDCR_TDRA (1u << 11)  /* debug ROM and self addresses */
+#define PMU_NR_COUNTERS 6     /* Cortex-A15 (PMCR.N) */
 
 void pmu_cpu_init(void)
 {
-	sysreg_write32(HDCR, HDCR_HPMN(PMU_NR_COUNTERS) | HDCR_TPM | HDCR_TPMCR);
+	sysreg_write32(HDCR, HDCR_HPMN(PMU_NR_COUNTERS) | HDCR_TPM | HDCR_TPMCR | HDCR_TDA |
+				     HDCR_TDOSA | HDCR_TDRA);
 	sysreg_write32(PMSELR, PMU_CNT_HYP);
 	isb();
 	sysreg_write32(PMXEVTYPER,

@@ -12,6 +12,7 @@
 
 #define CP15_32(op1, crn, crm, op2) "p15, " #op1 ", %0, " #crn ", " #crm ", " #op2
 #define CP15_64(op1, crm) "p15, " #op1 ", %Q0, %R0, " #crm
+#define CP14_32(op1, crn, crm, op2) "p14, " #op1 ", %0, " #crn ", " #crm ", " #op2
 
 #define sysreg_read32(reg)                                                                         \
 	({                                                                                         \
@@ -32,6 +33,7 @@
 #define MIDR CP15_32(0, c0, c0, 0)
 #define CTR CP15_32(0, c0, c0, 1)
 #define MPIDR CP15_32(0, c0, c0, 5)
+#define ID_PFR0 CP15_32(0, c0, c1, 0)
 #define ID_PFR1 CP15_32(0, c0, c1, 1)
 #define ID_MMFR0 CP15_32(0, c0, c1, 4)
 
@@ -79,6 +81,9 @@
 #define TPIDRURO CP15_32(0, c13, c0, 3)
 #define TPIDRPRW CP15_32(0, c13, c0, 4)
 #define CSSELR CP15_32(2, c0, c0, 0)
+/* ThumbEE (CP14, ARM ARM A2.12), where ID_PFR0.State3 says it is implemented. */
+#define TEECR CP14_32(6, c0, c0, 0)
+#define TEEHBR CP14_32(6, c1, c0, 0)
 #define CNTKCTL CP15_32(0, c14, c1, 0)
 #define CNTV_CTL CP15_32(0, c14, c3, 1)
 #define CNTV_CVAL CP15_64(3, c14)

@@ -206,6 +206,33 @@ trap_fast_other(struct vcpu *v, uint32_t hsr, uint32_t *r)
 	}
 }
 
+/* MRC/MCR and MRRC/MCRR to CP14 (EC 0x05, 0x0c): with HDCR.TDA/TDOSA/TDRA (hyp/pmu.c) every
+ * debug register access (Opc1 0) traps and is RAZ/WI, as on a core whose debug logic is not
+ * available to software: DBGDIDR reads 0, so an OS finds no breakpoints to use (Linux: "debug
+ * architecture 0x0 unsupported"). An MRC to APSR_nzcv (Rt 15, polling DBGDSCRint) clears the
+ * flags. Other CP14 registers that trap (none with these HDCR bits) are refused. */
+#define CP14_64_ISS_OPC1(iss) (((iss) >> 16) & 0xfu)
+#define CP14_64_ISS_RT2(iss) (((iss) >> 10) & 0xfu)
+static void handle_cp14_debug(struct vcpu *v, uint32_t hsr, bool is64)
+{
+	uint32_t iss = hsr & HSR_ISS_MASK;
+	unsigned rt = CP15_ISS_RT(iss);
+
+	if ((is64 ? CP14_64_ISS_OPC1(iss) : CP15_ISS_OPC1(iss)) != 0) {
+		vcpu_inject_undef(v);
+		return;
+	}
+	if (iss & CP15_ISS_READ) {
+		if (rt == 15 && !is64)
+			v->regs.cpsr &= ~(PSR_N | PSR_Z | PSR_C | PSR_V);
+		else if (rt < 15)
+			vcpu_reg_write(v, rt, 0);
+		if (is64 && CP14_64_ISS_RT2(iss) < 15)
+			vcpu_reg_write(v, CP14_64_ISS_RT2(iss), 0);
+	}
+	trap_skip(v, hsr);
+}
+
 bool trap_fast(struct vcpu *v, uint32_t *r)
 {
 	uint32_t hsr = sysreg_read32(HSR);
@@ -270,10 +297,12 @@ void trap_handle(struct vcpu *v)
 	case EC_CP15_32:
 		handle_cp15(v, hsr);
 		return;
-	case EC_CP15_64:
 	case EC_CP14_32:
-	case EC_CP14_LS:
 	case EC_CP14_64:
+		handle_cp14_debug(v, hsr, ec == EC_CP14_64);
+		return;
+	case EC_CP15_64:
+	case EC_CP14_LS:
 	case EC_CP10_ID:
 		/* Implementation-defined or machine-wide registers: refused like on a core
 		 * without them. */

@@ -138,6 +138,12 @@ void vcpu_reg_write(struct vcpu *v, unsigned n, uint32_t val)
 	}
 }
 
+/* ID_PFR0.State3 (bits [15:12]) == 1: ThumbEE implemented, its registers exist. */
+static bool has_thumbee(void)
+{
+	return ((sysreg_read32(ID_PFR0) >> 12) & 0xfu) == 1;
+}
+
 void vcpu_reset(struct vcpu *v, uint32_t entry, uint32_t r0, uint32_t r2)
 {
 	memset(&v->regs, 0, sizeof(v->regs));
@@ -205,6 +211,10 @@ void vcpu_load(struct vcpu *v)
 	sysreg_write32(TPIDRURO, c->tpidruro);
 	sysreg_write32(TPIDRPRW, c->tpidrprw);
 	sysreg_write32(CSSELR, c->csselr);
+	if (has_thumbee()) {
+		sysreg_write32(TEECR, c->teecr);
+		sysreg_write32(TEEHBR, c->teehbr);
+	}
 	sysreg_write32(CNTKCTL, c->cntkctl);
 	sysreg_write64(CNTVOFF, v->part->cntvoff);
 	sysreg_write64(CNTV_CVAL, c->cntv_cval);
@@ -261,6 +271,10 @@ void vcpu_put(struct vcpu *v)
 	c->tpidruro = sysreg_read32(TPIDRURO);
 	c->tpidrprw = sysreg_read32(TPIDRPRW);
 	c->csselr = sysreg_read32(CSSELR);
+	if (has_thumbee()) {
+		c->teecr = sysreg_read32(TEECR);
+		c->teehbr = sysreg_read32(TEEHBR);
+	}
 	c->cntkctl = sysreg_read32(CNTKCTL);
 	c->cntv_ctl = sysreg_read32(CNTV_CTL);
 	c->cntv_cval = sysreg_read64(CNTV_CVAL);

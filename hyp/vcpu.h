@@ -47,6 +47,10 @@ struct vcpu_cp15 {
 	uint32_t cntv_ctl;
 	uint64_t cntv_cval;
 	uint32_t vmpidr; /* MPIDR the guest reads: its vCPU index */
+	/* ThumbEE's CP14 registers, PL1 state the guest owns too: switched where the core
+	 * implements ThumbEE (Cortex-A15/A7), since HSTR.TTEE stays clear (Linux saves TEEHBR
+	 * per thread and would take an UNDEF at every switch if it trapped). */
+	uint32_t teecr, teehbr;
 };
 
 /* VFP/Advanced SIMD: d0-d31, FPSCR, FPEXC. */

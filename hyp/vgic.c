@@ -305,6 +305,14 @@ bool vgic_forward_irq(uint32_t intid)
 		p = v->part;
 		idx = v->index;
 		this_cpu()->vtimer_owner = v; /* deactivated when v is done (sync, load) */
+		spin_lock(&p->vgic.lock);
+		/* A tick still in v's LRs (v was switched out and back while handling it: its timer,
+		 * still asserted, re-fired on load) already stands for this assertion of the level;
+		 * if the timer is still asserted once v is done, the PPI fires again. */
+		if (!vgic_dist_in_flight(&p->vgic.dist, idx, intid))
+			vgic_dist_set_pending(&p->vgic.dist, idx, intid, false); /* kicks v */
+		spin_unlock(&p->vgic.lock);
+		return true;
 	} else if (intid >= GIC_FIRST_SPI && intid < GIC_NR_INTIDS && spi_owner[intid]) {
 		p = spi_owner[intid];
 	} else {
@@ -349,9 +357,10 @@ static bool fast_tick(struct vcpu *v)
 	spin_lock(&vg->lock);
 	int taken = vgic_dist_forward_ppi(&vg->dist, v->index, timer_intid, &pk);
 	spin_unlock(&vg->lock);
-	if (taken < 0)
-		return false; /* a tick in flight already (re-fired after a vCPU switch): full path */
-	this_cpu()->vtimer_owner = v; /* deactivated when v is done (fast_eoi, sync, load) */
+	/* -EBUSY: v is still handling a tick and was loaded again, so its timer, still asserted,
+	 * re-fired; that instance stands for it (vgic_forward_irq()). Either way the physical PPI
+	 * stays active, deactivated when v is done with the tick (fast_eoi, sync, load). */
+	this_cpu()->vtimer_owner = v;
 	if (taken == 1) {
 		mmio_write32(gich + GICH_LR(slot), timer_lr(&pk));
 		g->used |= 1u << slot;

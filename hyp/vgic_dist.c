@@ -883,6 +883,12 @@ static bool ppi_deliverable(const struct vgic_dist *d, const struct vgic_irq_bit
 	return d->enabled && (ready(g) & bit);
 }
 
+bool vgic_dist_in_flight(const struct vgic_dist *d, unsigned vcpu, unsigned intid)
+{
+	ASSERT(vcpu < d->nr_vcpus && intid < VGIC_NR_PRIVATE);
+	return d->cpu[vcpu].bits.lr & bit32(intid);
+}
+
 int vgic_dist_forward_ppi(struct vgic_dist *d, unsigned vcpu, unsigned intid, struct vgic_pick *out)
 {
 	if (intid < VGIC_NR_SGIS || intid >= VGIC_NR_PRIVATE || vcpu >= d->nr_vcpus)
@@ -890,7 +896,7 @@ int vgic_dist_forward_ppi(struct vgic_dist *d, unsigned vcpu, unsigned intid, st
 	struct vgic_dist_cpu *c = &d->cpu[vcpu];
 	uint32_t bit = bit32(intid);
 
-	if (c->bits.lr & bit)
+	if (vgic_dist_in_flight(d, vcpu, intid))
 		return -EBUSY;
 	c->bits.latch |= bit;
 	if (!ppi_deliverable(d, &c->bits, bit))

@@ -223,10 +223,9 @@ bool vgic_dist_pick_one(struct vgic_dist *d, unsigned vcpu, unsigned intid, stru
  * path: sets its pending latch as vgic_dist_set_pending(level = false) does, then takes it as
  * vgic_dist_pick_one() does. Returns 1 if it is now in flight for vcpu (*out filled), 0 if it
  * stays latched (not deliverable now: it is delivered through the usual paths once it is),
- * -EBUSY (nothing changed) if an instance is in flight already: whether the new one merges with
- * it depends on that LR's state, which only vgic_dist_lr_done() can tell, so the caller takes
- * its full path; or -EINVAL (nothing changed) if intid is not a PPI or vcpu >= nr_vcpus. Never
- * calls ops: the only vCPU a PPI can concern is vcpu, whose hardware layer is the caller. */
+ * -EBUSY (nothing changed) if an instance is in flight already (vgic_dist_in_flight()), or
+ * -EINVAL (nothing changed) if intid is not a PPI or vcpu >= nr_vcpus. Never calls ops: the only
+ * vCPU a PPI can concern is vcpu, whose hardware layer is the caller. */
 int vgic_dist_forward_ppi(struct vgic_dist *d, unsigned vcpu, unsigned intid,
 			  struct vgic_pick *out);
 
@@ -237,6 +236,11 @@ int vgic_dist_forward_ppi(struct vgic_dist *d, unsigned vcpu, unsigned intid,
  * (nothing changed) if intid is not a PPI in flight for vcpu or vcpu >= nr_vcpus. Never calls
  * ops: no other vCPU can take a PPI of vcpu's bank. */
 int vgic_dist_ppi_eoi(struct vgic_dist *d, unsigned vcpu, unsigned intid, struct vgic_pick *out);
+
+/* True if an instance of private interrupt intid (< 32) of vCPU vcpu is in flight (held by one of
+ * its LRs). For the virtual timer, whose physical PPI re-fires when a vCPU that is still handling
+ * a tick is loaded again: that is the same assertion of its level, not a new one. */
+bool vgic_dist_in_flight(const struct vgic_dist *d, unsigned vcpu, unsigned intid);
 
 /* True if vgic_dist_pick(d, vcpu, ...) would return at least one interrupt (e.g. to wake a vCPU
  * waiting in WFI, or to request a maintenance interrupt when the LRs are full). */

@@ -149,6 +149,7 @@ CP15_RW32(TPIDRURW, TPIDRURW)
 CP15_RW32(TPIDRURO, TPIDRURO)
 CP15_RW32(TPIDRPRW, TPIDRPRW)
 CP15_RW32(CSSELR, CSSELR)
+CP15_RW32(TEEHBR, TEEHBR)
 CP15_RW32(CNTKCTL, CNTKCTL)
 CP15_RW32(CNTV_CTL, CNTV_CTL)
 CP15_RW64(CNTV_CVAL, CNTV_CVAL)
@@ -309,6 +310,7 @@ static const struct reg regs[] = {
 	PAT(TPIDRURO, FULL32, 0, 0),
 	PAT(TPIDRPRW, FULL32, 0, 0),
 	ENUM(CSSELR, K_ENUM, csselr_vals, 0),
+	PAT(TEEHBR, 0xfffffffcu, 0, MAY_BE_RAZ), /* ThumbEE handler base; absent: RAZ/WI */
 	PAT(CNTKCTL, CNTKCTL_PATTERN_MASK, 0, 0),
 	ENUM(CNTV_CTL, K_TCTL, cntv_ctl_vals, 0),
 	SPECIAL(CNTV_CVAL, K_TCVAL, true, FULL64, 0),
@@ -319,16 +321,16 @@ static const struct reg regs[] = {
 /* The pattern (bits deposited into a register's mask from bit 0 up):
  *   bits 5:0    owner: partition << 1 | vCPU (distinct in registers of 6 bits or more)
  *   bits 21:6   the check number (its low 16 bits)
- *   bits 28:22  the register's number, + PAT_HIGH for bits 63:32 of a 64-bit one
+ *   bits 29:22  the register's number, + PAT_HIGH for bits 63:32 of a 64-bit one
  * so a value found in the wrong place says whose it is. Registers with only a few valid values
  * (K_ENUM) take value (partition + check) mod their count: distinct for up to that many
  * partitions, the same in both vCPUs of one. */
 #define PAT_OWNER_BITS 6u
 #define PAT_CHECK_BITS 16u
 #define PAT_ID_SHIFT (PAT_OWNER_BITS + PAT_CHECK_BITS)
-#define PAT_ID_MASK 0x7fu
-#define PAT_HIGH 0x40u
-#define PAT_DECODE_MIN_BITS 29u /* registers with fewer mask bits are not decoded */
+#define PAT_ID_MASK 0xffu
+#define PAT_HIGH 0x80u
+#define PAT_DECODE_MIN_BITS 30u /* registers with fewer mask bits are not decoded */
 _Static_assert(NREGS < PAT_HIGH, "register numbers fit below PAT_HIGH");
 
 static uint32_t deposit(uint32_t bits, uint32_t mask)

@@ -870,10 +870,13 @@ static void test_pick_one_named_interrupt(void **state)
 	ev_reset(&ev);
 	assert_int_equal(vgic_dist_forward_ppi(&d, 0, 27, &p), 1);
 	assert_int_equal(p.intid, 27);
+	assert_true(vgic_dist_in_flight(&d, 0, 27));
+	assert_false(vgic_dist_in_flight(&d, 1, 27));			/* the other vCPU's bank */
 	assert_int_equal(vgic_dist_forward_ppi(&d, 0, 27, &p), -EBUSY); /* in flight */
 	vgic_dist_lr_done(&d, 0, 27, 0, VGIC_LR_ACTIVE);
 	vgic_dist_lr_done(&d, 0, 27, 0, VGIC_LR_INVALID);
 	assert_false(is_pending(&d, 0, 27)); /* -EBUSY changed nothing */
+	assert_false(vgic_dist_in_flight(&d, 0, 27));
 	wr32(&d, 0, T_CTLR, 0);
 	assert_int_equal(vgic_dist_forward_ppi(&d, 0, 27, &p), 0); /* latched: distributor off */
 	wr32(&d, 0, T_CTLR, 1);
