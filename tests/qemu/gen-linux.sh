@@ -9,12 +9,14 @@
 #         shared   linux: 1 vCPU on CPU 1, time-sliced with hello on CPU 1
 #         alone    linux: 1 vCPU on CPU 0, no hello (scripts/bench.sh --linux: a 1-CPU machine,
 #                  like scripts/linux-direct.sh)
+#         gicmoved linux: 1 vCPU on CPU 1 with its GIC at IPAs other than the board's
+#                  (gic-dist-ipa 0x2c000000, gic-cpu-ipa 0x2c010000); hello on CPU 2
 # Modules (scripts/qemu.sh --loader): build/deps/linux/vmlinuz@0x50000000,
 # build/linux/initramfs.cpio.gz@0x50800000, build/guests/hello.bin@0x49000000 (not in alone).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-mode=${1:?usage: gen-linux.sh own|shared|alone}
+mode=${1:?usage: gen-linux.sh own|shared|alone|gicmoved}
 kernel="$top/build/deps/linux/vmlinuz"
 initrd="$top/build/linux/initramfs.cpio.gz"
 
@@ -22,8 +24,12 @@ case "$mode" in
 own) linux_cpus='&{/cpus/cpu@1} &{/cpus/cpu@2}' hello_cpu='&{/cpus/cpu@3}' ;;
 shared) linux_cpus='&{/cpus/cpu@1}' hello_cpu='&{/cpus/cpu@1}' ;;
 alone) linux_cpus='&{/cpus/cpu@0}' hello_cpu= ;;
+gicmoved) linux_cpus='&{/cpus/cpu@1}' hello_cpu='&{/cpus/cpu@2}' ;;
 *) echo "gen-linux.sh: unknown mode $mode" >&2; exit 2 ;;
 esac
+
+gic=
+[ "$mode" != gicmoved ] || gic=$'\t\t\t\tgic-dist-ipa = <0x0 0x2c000000>;\n\t\t\t\tgic-cpu-ipa = <0x0 0x2c010000>;\n'
 
 ksize=$(stat -c %s "$kernel")
 isize=$(stat -c %s "$initrd")
@@ -63,7 +69,7 @@ cat <<DTS
 				initrd = <0x0 0x50800000 0x0 $(printf '0x%x' "$isize")>;
 				bootargs = "console=ttyAMA0 earlycon=pl011,0x9000000 panic=-1";
 				vuart = <0x0 0x9000000>;
-				memory@40000000 {
+$gic				memory@40000000 {
 					reg = <0x0 0x40000000 0x0 0x10000000>;
 					phys = <0x0 0x60000000>;
 				};
