@@ -96,7 +96,7 @@ HOST_CFLAGS := -std=gnu11 -DBULKHEAD_HOST $(WARN) -g -O1 -fsanitize=address,unde
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -I. -MMD -MP
 HOST_LIBS := -lcmocka -lfdt -lpthread
 
-UNIT_TESTS := fmt platform pgtable palloc vmid mmio vgic_dist config guest_dt vuart
+UNIT_TESTS := fmt platform pgtable palloc vmid mmio vgic_dist config guest_dt vuart console vconsole
 UNIT_fmt := tests/unit/test_fmt.c hyp/fmt.c hyp/diag.c
 UNIT_platform := tests/unit/test_platform.c hyp/platform.c hyp/dt.c hyp/fmt.c hyp/diag.c
 UNIT_pgtable := tests/unit/test_pgtable.c mm/pgtable.c mm/lpae.c tests/unit/fake_mm.c
@@ -105,6 +105,10 @@ UNIT_vmid := tests/unit/test_vmid.c vmid/vmid.c
 UNIT_mmio := tests/unit/test_mmio.c hyp/mmio.c
 UNIT_vgic_dist := tests/unit/test_vgic_dist.c hyp/vgic_dist.c
 UNIT_vuart := tests/unit/test_vuart.c hyp/vuart.c
+# test_console.c includes hyp/console.c itself, to reset its statics between tests.
+UNIT_console := tests/unit/test_console.c hyp/fmt.c
+UNIT_vconsole := tests/unit/test_vconsole.c hyp/vconsole.c hyp/console.c hyp/fmt.c hyp/vuart.c \
+	hyp/mmio.c
 UNIT_config := tests/unit/test_config.c hyp/config.c hyp/platform.c hyp/dt.c hyp/fmt.c hyp/diag.c
 UNIT_guest_dt := tests/unit/test_guest_dt.c hyp/guest_dt.c hyp/config.c hyp/platform.c hyp/dt.c \
 	hyp/fmt.c hyp/diag.c

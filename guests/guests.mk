@@ -5,7 +5,7 @@
 # Produces $(B)/guests/<name>.elf and $(B)/guests/<name>.bin (the raw image a partition loads)
 # for each name in GUEST_NAMES; GUEST_BINS lists the images.
 
-GUEST_NAMES := hello isolation psci fault memid irqtimer sgi uart rtc gicdpoke manyirq vfp ctxsw dbgregs
+GUEST_NAMES := hello isolation psci fault memid irqtimer sgi uart rtc gicdpoke manyirq vfp ctxsw dbgregs timerwake
 # The make-bench guests (scripts/bench.sh); the top-level Makefile builds them as BENCH_GUEST_BINS.
 BENCH_GUEST_NAMES := bench benchyield benchgicd benchirq benchsgi benchwfi
 
@@ -27,7 +27,8 @@ GUEST_ASFLAGS := $(GUEST_ARCH) -g -MMD -MP -I. -Iguests/common
 GUEST_LDFLAGS := $(GUEST_ARCH) -T guests/common/guest.ld -nostartfiles -nostdlib \
 	-Wl,--defsym=GUEST_BASE=$(GUEST_BASE) -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
-GUEST_COMMON_OBJ := $(addprefix $(B)/guests/common/,crt0.o console.o exception.o runtime.o string.o)
+GUEST_COMMON_OBJ := $(addprefix $(B)/guests/common/,crt0.o console.o dt.o exception.o runtime.o \
+	string.o)
 GUEST_BINS := $(GUEST_NAMES:%=$(B)/guests/%.bin)
 
 # The uart guest's object also depends on a stamp named after UART_BASE, so a new value rebuilds it.

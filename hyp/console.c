@@ -29,6 +29,18 @@ static void emit(const char *s, size_t n)
 	early_len += n;
 }
 
+/* Writes one line and its "\r\n". Before the UART is known the two are kept together or lost
+ * together: a line kept without its "\r\n" would run into the next output. */
+static void emit_line(const char *s, size_t n)
+{
+	if (!out && early_len + n + 2 > sizeof(early)) {
+		early_lost += n + 2;
+		return;
+	}
+	emit(s, n);
+	emit("\r\n", 2);
+}
+
 static void vline(const char *tag, const char *fmt, va_list ap)
 {
 	char line[CONSOLE_LINE_MAX];
@@ -44,8 +56,7 @@ static void vline(const char *tag, const char *fmt, va_list ap)
 	bool locked = !lock_busted;
 	if (locked)
 		spin_lock(&console_lock);
-	emit(line, n);
-	emit("\r\n", 2);
+	emit_line(line, n);
 	if (locked)
 		spin_unlock(&console_lock);
 }
@@ -97,8 +108,7 @@ void console_guest_write(const char *name, const char *text, size_t n)
 			n--;
 		}
 		spin_lock(&console_lock);
-		emit(line, len);
-		emit("\r\n", 2);
+		emit_line(line, len);
 		spin_unlock(&console_lock);
 	}
 }

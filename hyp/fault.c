@@ -3,8 +3,11 @@
 
 #include <inttypes.h>
 
+#define HSR_DABT_WNR (1u << 6) /* ISS of a data abort: write, not read (B3.13.6) */
+
 #include "hyp/console.h"
 #include "hyp/partition.h"
+#include "hyp/sysreg.h"
 
 static const char *const kind_names[] = {
 	[FAULT_DATA_ABORT] = "stage-2 data abort",
@@ -32,12 +35,14 @@ void fault_raise(struct vcpu *v, enum fault_kind kind, uint64_t addr, uint32_t h
 	switch (cfg->fault_policy) {
 	case FAULT_INJECT:
 		if (kind == FAULT_DATA_ABORT) {
-			vcpu_inject_dabt(v, (uint32_t)addr, 0);
+			/* The guest's virtual address (HDFAR, still this trap's), not the IPA:
+			 * they differ once the guest's MMU is on. HSR.ISS.WnR: a write. */
+			vcpu_inject_dabt(v, sysreg_read32(HDFAR), hsr & HSR_DABT_WNR);
 			pr_info("partition %s vcpu %u: data abort injected", cfg->name, v->index);
 			return;
 		}
 		if (kind == FAULT_PREFETCH) {
-			vcpu_inject_pabt(v, (uint32_t)addr, 0);
+			vcpu_inject_pabt(v, sysreg_read32(HIFAR));
 			pr_info("partition %s vcpu %u: prefetch abort injected", cfg->name,
 				v->index);
 			return;

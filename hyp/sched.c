@@ -109,7 +109,39 @@ static bool runnable(const struct vcpu *v)
 	return atomic_load(&v->state) == VCPU_RUNNABLE;
 }
 
-/* Next runnable vCPU after the current one (the current one again if it is alone). */
+#define CNTV_CTL_ENABLE 1u
+#define CNTV_CTL_IMASK 2u
+#define NO_DEADLINE UINT64_MAX
+
+/* The physical count at which v's virtual timer asserts its interrupt, or NO_DEADLINE (disabled
+ * or masked). Its registers are the CPU's while v is loaded here, else as vcpu_put() saved them. */
+static uint64_t timer_deadline(const struct percpu *pc, const struct vcpu *v)
+{
+	bool loaded = pc->current == v && pc->current_epoch == atomic_load(&v->epoch);
+	uint32_t ctl = loaded ? sysreg_read32(CNTV_CTL) : v->cp15.cntv_ctl;
+	uint64_t cval = loaded ? sysreg_read64(CNTV_CVAL) : v->cp15.cntv_cval;
+	uint64_t off = v->part->cntvoff;
+
+	if ((ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK)) != CNTV_CTL_ENABLE)
+		return NO_DEADLINE;
+	return cval > NO_DEADLINE - off ? NO_DEADLINE : cval + off;
+}
+
+/* A vCPU waiting in WFI may run again once an interrupt for it is pending in its distributor or
+ * its virtual timer has fired (B1.8.14: the events that end a WFI; the loaded vCPU's timer also
+ * interrupts HYP itself, hyp_irq()). Moves it back to VCPU_RUNNABLE; a state another CPU set
+ * meanwhile (stopped, reset) wins. */
+static bool wake_if_due(const struct percpu *pc, struct vcpu *v)
+{
+	int st = VCPU_WFI;
+
+	if (!vgic_pending(v) && timer_deadline(pc, v) > timer_now())
+		return false;
+	return atomic_compare_exchange_strong(&v->state, &st, VCPU_RUNNABLE) || st == VCPU_RUNNABLE;
+}
+
+/* Next runnable vCPU after the current one (the current one again if it is alone), waking the
+ * waiting ones that are due on the way. */
 static struct vcpu *pick_next(struct percpu *pc)
 {
 	struct vcpu *start = pc->last ? pc->last->next_on_cpu : pc->runq;
@@ -118,11 +150,41 @@ static struct vcpu *pick_next(struct percpu *pc)
 		return NULL;
 	struct vcpu *v = start;
 	do {
-		if (runnable(v))
+		if (runnable(v) || (atomic_load(&v->state) == VCPU_WFI && wake_if_due(pc, v)))
 			return v;
 		v = v->next_on_cpu;
 	} while (v != start);
 	return NULL;
+}
+
+/* The earliest timer deadline of this CPU's waiting vCPUs but `except`, or NO_DEADLINE. */
+static uint64_t next_wake(const struct percpu *pc, const struct vcpu *except)
+{
+	uint64_t d = NO_DEADLINE;
+	const struct vcpu *v = pc->runq;
+
+	if (!v)
+		return d;
+	do {
+		if (v != except && atomic_load(&v->state) == VCPU_WFI) {
+			uint64_t t = timer_deadline(pc, v);
+
+			if (t < d)
+				d = t;
+		}
+		v = v->next_on_cpu;
+	} while (v != pc->runq);
+	return d;
+}
+
+/* CNTHP at `until` (a physical count), at least one tick and at most INT32_MAX ticks ahead. */
+static void arm_cnthp(uint64_t until)
+{
+	uint64_t now = timer_now();
+	uint64_t delta = until > now ? until - now : 1;
+
+	sysreg_write32(CNTHP_TVAL, (uint32_t)(delta > INT32_MAX ? INT32_MAX : delta));
+	sysreg_write32(CNTHP_CTL, CNTHP_CTL_ENABLE);
 }
 
 /* Makes v's PL1 state the CPU's. The state of a vCPU reset since it was loaded here (restart,
@@ -147,19 +209,26 @@ static void switch_to(struct percpu *pc, struct vcpu *v)
 	pc->current_epoch = epoch;
 }
 
-static void arm_slice(struct percpu *pc)
+/* The slice of v, which is about to run: it ends early if a waiting vCPU's timer is due first,
+ * so that vCPU runs close to its deadline rather than after the slice. */
+static void arm_slice(struct percpu *pc, const struct vcpu *v)
 {
 	if (pc->nr_vcpus < 2)
 		return;
-	sysreg_write32(CNTHP_TVAL, (uint32_t)slice_ticks);
-	sysreg_write32(CNTHP_CTL, CNTHP_CTL_ENABLE);
+	uint64_t end = timer_now() + slice_ticks, wake = next_wake(pc, v);
+
+	arm_cnthp(wake < end ? wake : end);
 }
 
-/* Sleeps until an interrupt arrives and lets hyp_irq() handle it. */
+/* Sleeps until an interrupt is pending, then lets hyp_irq() handle it. The WFI runs with IRQs
+ * masked (a pending interrupt ends it all the same, B1.8.14): enabling them first would let an
+ * interrupt that is already due (a CNTHP wake-up armed one tick ahead) be handled before the WFI,
+ * which would then sleep past it. */
 static void idle(void)
 {
-	irq_enable();
 	wfi();
+	irq_enable();
+	isb();
 	irq_disable();
 }
 
@@ -186,14 +255,22 @@ void sched_run(void)
 		struct vcpu *v = pick_next(pc);
 
 		if (!v) {
+			/* Everyone waits (or is off): sleep until an interrupt, or until the first
+			 * waiting vCPU's timer is due. The loaded vCPU's timer counts too: its PPI
+			 * cannot interrupt HYP while a tick it has not finished holds it active. */
+			uint64_t wake = next_wake(pc, NULL);
+
 			pc->last = NULL;
+			if (wake != NO_DEADLINE)
+				arm_cnthp(wake);
 			idle();
+			sysreg_write32(CNTHP_CTL, 0);
 			continue;
 		}
 		switch_to(pc, v);
 		pc->last = v;
 		pc->need_resched = false;
-		arm_slice(pc);
+		arm_slice(pc, v);
 		while (!pc->need_resched && runnable(v)) {
 			switch_to(pc, v); /* a no-op unless v was reset meanwhile */
 			if (stage2_needs_enter(&v->part->s2, pc->cpu) &&

@@ -18,6 +18,7 @@
 /* ISS of trapped instructions that may be conditional (EC 0x01-0x0c): CV, COND (B3.13.6). */
 #define ISS_CV (1u << 24)
 #define ISS_COND(iss) (((iss) >> 20) & 0xfu)
+#define ISS_WFE 1u /* EC 0x01: the trapped instruction was a WFE (else WFI) */
 #define PSR_N (1u << 31)
 #define PSR_Z (1u << 30)
 #define PSR_C (1u << 29)
@@ -286,10 +287,17 @@ void trap_handle(struct vcpu *v)
 	case EC_WFI_WFE:
 		/* Trapped only when the CPU is shared. With an interrupt pending the wait ends at
 		 * once (B1.8.14: WFI completes when an interrupt is pending, masked or not);
-		 * otherwise the others get the rest of the slice. */
+		 * otherwise the others get the CPU. */
 		trap_skip(v, hsr);
-		if (!vgic_pending(v))
+		if (!vgic_pending(v)) {
+			/* A WFI waits (the scheduler wakes it: sched.c), a WFE only yields: its
+			 * events (SEV from another CPU's vCPU, e.g. a lock release) are not seen. */
+			int st = VCPU_RUNNABLE;
+
+			if (!(hsr & ISS_WFE))
+				atomic_compare_exchange_strong(&v->state, &st, VCPU_WFI);
 			sched_yield();
+		}
 		return;
 	case EC_HCPTR:
 		vfp_trap(v); /* the instruction runs again, now with the registers open */

@@ -24,6 +24,7 @@
  * abort", in the format its TTBCR.EAE selects (B3.13.3, B3.13.5). */
 #define FSR_SHORT_EXT_ABORT 0x008u
 #define FSR_LPAE_EXT_ABORT 0x210u /* STATUS 0b010000 | LPAE bit 9 */
+#define FSR_WNR (1u << 11)	  /* DFSR.WnR, both formats: the access was a write */
 
 #define PSR_MODE_MASK 0x1fu
 #define PSR_MODE_USR 0x10u
@@ -321,17 +322,17 @@ static uint32_t ext_abort_fsr(void)
 	return (sysreg_read32(TTBCR) & TTBCR_EAE) ? FSR_LPAE_EXT_ABORT : FSR_SHORT_EXT_ABORT;
 }
 
-void vcpu_inject_dabt(struct vcpu *v, uint32_t dfar, uint32_t dfsr)
+void vcpu_inject_dabt(struct vcpu *v, uint32_t dfar, bool write)
 {
 	sysreg_write32(DFAR, dfar);
-	sysreg_write32(DFSR, dfsr ? dfsr : ext_abort_fsr());
+	sysreg_write32(DFSR, ext_abort_fsr() | (write ? FSR_WNR : 0));
 	/* LR_abt = faulting instruction + 8, ARM and Thumb alike (B1.9.8). */
 	inject(v, PSR_MODE_ABT, VEC_DABT, v->regs.pc + 8);
 }
 
-void vcpu_inject_pabt(struct vcpu *v, uint32_t ifar, uint32_t ifsr)
+void vcpu_inject_pabt(struct vcpu *v, uint32_t ifar)
 {
 	sysreg_write32(IFAR, ifar);
-	sysreg_write32(IFSR, ifsr ? ifsr : ext_abort_fsr());
+	sysreg_write32(IFSR, ext_abort_fsr());
 	inject(v, PSR_MODE_ABT, VEC_PABT, v->regs.pc + 4);
 }

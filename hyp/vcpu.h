@@ -127,8 +127,11 @@ unsigned guest_enter(struct vcpu_regs *regs);
 uint32_t vcpu_reg_read(const struct vcpu *v, unsigned n);
 void vcpu_reg_write(struct vcpu *v, unsigned n, uint32_t val);
 
+/* Exceptions injected into v (a trap of v, on its CPU), entered as the hardware would. Aborts are
+ * synchronous external aborts in the FSR format of the guest's TTBCR.EAE; dfar/ifar are the
+ * guest's own (virtual) faulting address, HDFAR/HIFAR, not the IPA; write sets DFSR.WnR. */
 void vcpu_inject_undef(struct vcpu *v);
-void vcpu_inject_dabt(struct vcpu *v, uint32_t dfar, uint32_t dfsr);
-void vcpu_inject_pabt(struct vcpu *v, uint32_t ifar, uint32_t ifsr);
+void vcpu_inject_dabt(struct vcpu *v, uint32_t dfar, bool write);
+void vcpu_inject_pabt(struct vcpu *v, uint32_t ifar);
 
 #endif

@@ -1,8 +1,11 @@
 /* Guest start-up and exception vectors (ARMv7-A, ARM state).
  *
  * The hypervisor enters the boot vCPU at _start (the image base, guest.ld) in SVC mode with the
- * MMU and caches off and IRQ/FIQ masked: r0 = 0, r1 = 0xffffffff, r2 = the guest DTB's IPA or 0.
+ * MMU and caches off and A/I/F masked: r0 = 0, r1 = 0xffffffff, r2 = the guest DTB's IPA or 0.
  * A vCPU started by PSCI CPU_ON enters at secondary_entry the same way, with r0 = context id.
+ * Both entries keep r0, r1, r2 and CPSR as they find them (r8-r11 survive everything up to the
+ * stacks) and store them in guest_boot_regs[vCPU index] (guest.h), so that a guest can check the
+ * boot register contract.
  *
  * Each vCPU gets its own stacks, one per mode it can run in (SVC for the code, ABT/UND/IRQ/FIQ
  * for the vectors: SP is banked per mode, and an abort handler without an ABT stack would write
@@ -25,10 +28,22 @@
 	.syntax unified
 	.arm
 
+/* Stores the entry r0, r1, r2 and CPSR, kept in r8-r11, in guest_boot_regs[r1]: right after
+ * setup_stacks, which leaves the vCPU index in r1. Clobbers r0. */
+.macro	RECORD_BOOT_REGS
+	ldr	r0, =guest_boot_regs
+	add	r0, r0, r1, lsl #GUEST_BOOT_REGS_SHIFT
+	stmia	r0, {r8-r11}		@ struct guest_boot_regs: r0, r1, r2, cpsr
+.endm
+
 	.section .text.start, "ax", %progbits
 	.global _start
 	.type _start, %function
 _start:
+	mrs	r11, cpsr		@ the entry state, before any instruction can change it
+	mov	r8, r0
+	mov	r9, r1
+	mov	r10, r2
 	mov	r4, r2			@ DTB IPA, kept across the loop
 	ldr	r0, =__bss_start
 	ldr	r1, =__bss_end
@@ -40,6 +55,7 @@ _start:
 	ldr	r0, =guest_dtb_ipa
 	str	r4, [r0]
 	bl	setup_stacks
+	RECORD_BOOT_REGS		@ after the .bss clear: guest_boot_regs is in .bss
 	bl	guest_cpu_init
 	bl	main
 	b	guest_stop		@ main's return value (r0) is the exit code
@@ -49,8 +65,13 @@ _start:
 	.global secondary_entry
 	.type secondary_entry, %function
 secondary_entry:
+	mrs	r11, cpsr		@ as in _start
+	mov	r8, r0
+	mov	r9, r1
+	mov	r10, r2
 	mov	r4, r0			@ PSCI context id
 	bl	setup_stacks
+	RECORD_BOOT_REGS
 	bl	guest_cpu_init
 	mov	r0, r4
 	bl	secondary_main
@@ -58,7 +79,8 @@ secondary_entry:
 	.size	secondary_entry, . - secondary_entry
 
 /* Points the SP of SVC, ABT, UND, IRQ and FIQ mode at this vCPU's stacks and returns in SVC
- * mode. Uses no stack; clobbers r0-r3 and r5. */
+ * mode with r1 = the vCPU index. Uses no stack; clobbers r0-r3 and r5, keeps r4 and r6-r12
+ * (the FIQ-mode instructions touch only r0 and SP_fiq, not the banked r8_fiq-r12_fiq). */
 	.type setup_stacks, %function
 setup_stacks:
 	mov	r5, lr			@ lr is banked: the mode switches below would lose it

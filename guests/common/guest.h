@@ -30,6 +30,9 @@
 #define GUEST_EXIT_EXCEPTION 2u /* an exception nobody handled (see guest_exception_default) */
 #define GUEST_EXIT_BAD_VCPU 3u	/* crt0: vCPU index >= GUEST_MAX_VCPUS */
 
+/* log2 of sizeof(struct guest_boot_regs): crt0.S indexes guest_boot_regs with it. */
+#define GUEST_BOOT_REGS_SHIFT 4
+
 #ifndef __ASSEMBLER__
 
 #include "hyp/sysreg.h"
@@ -72,6 +75,26 @@ void secondary_main(uint32_t context_id);
 void secondary_entry(void); /* crt0.S; the entry address to give PSCI CPU_ON */
 
 extern uint32_t guest_dtb_ipa; /* r2 at boot: the guest DTB's IPA, or 0 */
+
+/* What a vCPU held at its first instruction (_start or secondary_entry), before crt0.S changed
+ * anything: the boot register contract (guests/README.md). Stored by crt0.S with one STM once
+ * the vCPU has its stacks, so the order of the fields is that of r8-r11 there. */
+struct guest_boot_regs {
+	uint32_t r0; /* 0 for the boot vCPU, the PSCI CPU_ON context id for the others */
+	uint32_t r1; /* 0xffffffff */
+	uint32_t r2; /* the guest DTB's IPA or 0 (boot vCPU), 0 (CPU_ON) */
+	uint32_t cpsr;
+};
+_Static_assert(sizeof(struct guest_boot_regs) == 1u << GUEST_BOOT_REGS_SHIFT,
+	       "crt0.S indexes guest_boot_regs by shifting");
+
+/* Indexed by vCPU index; an entry is written each time that vCPU starts (all zero before). */
+extern struct guest_boot_regs guest_boot_regs[GUEST_MAX_VCPUS];
+
+/* Prints vCPU `vcpu`'s guest_boot_regs entry as one line, "<who>: boot vcpu <v> r0 0x<r0> r1
+ * 0x<r1> r2 0x<r2> cpsr 0x<cpsr> (mode <mode>, <masks>)" with 8 hex digits each
+ * (guests/README.md). */
+void guest_print_boot_regs(const char *who, uint32_t vcpu);
 
 /* Called by crt0.S on each vCPU once its stacks are set: vectors and SCTLR. */
 void guest_cpu_init(void);

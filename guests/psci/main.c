@@ -54,7 +54,9 @@ void secondary_main(uint32_t context_id)
 
 	check_mpidr(vcpu);
 	gprintf("vcpu %lu up (ctx 0x%lx)\n", vcpu, context_id);
-	dmb(); /* the line is out before vCPU 0 goes on */
+	/* Its r0 must be the context id of the line above (the scenario matches both). */
+	guest_print_boot_regs("psci", vcpu);
+	dmb(); /* the lines are out before vCPU 0 goes on */
 	second_up = true;
 	while (!second_release) {
 		bh_yield(); /* vCPU 0 may share this physical CPU */
