@@ -7,7 +7,7 @@
 
 GUEST_NAMES := hello isolation psci fault memid irqtimer sgi uart rtc gicdpoke manyirq vfp ctxsw dbgregs timerwake
 # The make-bench guests (scripts/bench.sh); the top-level Makefile builds them as BENCH_GUEST_BINS.
-BENCH_GUEST_NAMES := bench benchyield benchgicd benchirq benchsgi benchwfi
+BENCH_GUEST_NAMES := bench benchyield benchgicd benchirq benchsgi benchwfi benchspi
 
 # IPA every guest is linked at (its partition's image IPA and entry). The one definition: passed
 # to the linker script and to C.

@@ -83,6 +83,7 @@ guest benchgicd "[benchgicd] benchgicd: done" "$top/bench/gicd.dts"
 guest benchirq "[benchirq] benchirq: done" "$top/bench/irq.dts"
 guest benchsgi "[benchsgi] benchsgi: done" "$top/bench/sgi.dts" 3
 guest benchwfi "[benchwfi] benchwfi: done" "$top/bench/wfi.dts"
+guest benchspi "[benchspi] benchspi: done" "$top/bench/spi.dts"
 run boot "boot to first partition entry" --smp 1 --mem 256 \
 	--dtb "$(dtb boot "$top/bench/boot.dts" "bench-boot" 1)" \
 	--loader "$build/guests/hello.bin@0x49000000"
