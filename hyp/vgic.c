@@ -403,12 +403,40 @@ static bool fast_eoi(struct vcpu *v)
 	return true;
 }
 
+/* A passed-through SPI of v's partition, deliverable to v: into a free LR with GICH_LR.HW, as
+ * vgic_forward_irq() and vgic_flush() would put it; the guest's EOI deactivates the physical SPI.
+ * Anything else (another vCPU's, masked, in flight) takes the full path, which kicks. */
+static bool fast_spi(struct vcpu *v, uint32_t intid)
+{
+	struct vgic_vcpu *g = &v->vgic;
+	struct vgic *vg = &v->part->vgic;
+	uint32_t empty = ~g->used & ((1u << nr_lrs) - 1);
+	struct vgic_pick pk;
+
+	if (!empty)
+		return false;
+	unsigned slot = (unsigned)__builtin_ctz(empty);
+
+	spin_lock(&vg->lock);
+	int taken = vgic_dist_forward_spi(&vg->dist, v->index, intid, &pk);
+	spin_unlock(&vg->lock);
+	if (taken != 1)
+		return false;
+	mmio_write32(gich + GICH_LR(slot), LR_VIRTUAL_ID(pk.intid) | LR_PRIORITY(pk.priority) |
+						   (VGIC_LR_PENDING << LR_STATE_SHIFT) | LR_HW |
+						   LR_PHYSICAL_ID(pk.intid));
+	g->used |= 1u << slot;
+	return true;
+}
+
 __no_stack_protector enum vgic_fast vgic_fast_irq(struct vcpu *v, uint32_t intid)
 {
 	const struct vgic_vcpu *g = &v->vgic;
 
 	if (intid == timer_intid)
 		return vgic_settled(v) && fast_tick(v) ? VGIC_FAST_GUEST : VGIC_FAST_NO;
+	if (hw_linked(v, intid))
+		return vgic_settled(v) && fast_spi(v, intid) ? VGIC_FAST_GUEST : VGIC_FAST_NO;
 	/* The EOI maintenance interrupt: the timer's LR is finished but not free (GICH_LR.EOI
 	 * keeps it out of ELRSR); every other LR must be settled as vgic_settled() asks. */
 	if (g->uie || atomic_load_explicit(&g->dirty, memory_order_relaxed))

@@ -70,10 +70,13 @@ bool vgic_forward_irq(uint32_t intid);
 bool vgic_settled(const struct vcpu *v);
 
 /* The IRQ fast path (hyp/irq.c), on a guest exit with v running: physical intid, acknowledged
- * and not yet priority-dropped. It answers the virtual timer alone, when v's LRs are settled
+ * and not yet priority-dropped. It answers the virtual timer and passed-through SPIs, when v's
+ * LRs are settled
  * (vgic_settled(); for the maintenance interrupt, all but the timer's own LR):
  *   - the timer's PPI goes into a free LR with GICH_LR.EOI, as vgic_forward_irq() and
  *     vgic_flush() would put it (VGIC_FAST_GUEST: the physical PPI stays active for v);
+ *   - a passed-through SPI of v's partition deliverable to v goes into a free LR with GICH_LR.HW
+ *     (VGIC_FAST_GUEST: the guest's EOI deactivates the physical SPI);
  *   - the EOI maintenance interrupt of that LR alone is what vgic_sync() does for it: the LR
  *     back to the model and the physical PPI deactivated (VGIC_FAST_HYP: the maintenance
  *     interrupt is HYP's, the caller deactivates it too).

@@ -905,6 +905,25 @@ int vgic_dist_forward_ppi(struct vgic_dist *d, unsigned vcpu, unsigned intid, st
 	return 1;
 }
 
+int vgic_dist_forward_spi(struct vgic_dist *d, unsigned vcpu, unsigned intid, struct vgic_pick *out)
+{
+	ASSERT(vcpu < d->nr_vcpus);
+	if (intid < VGIC_NR_PRIVATE || intid >= d->nr_lines || intid >= VGIC_FIRST_SPECIAL)
+		return -EAGAIN;
+	struct vgic_irq_bits *g = bank(d, vcpu, intid);
+	uint32_t bit = bit32(intid % 32);
+
+	/* ready() with the latch set: valid, enabled, not active, not in flight. */
+	if (!d->enabled || !(g->valid & g->enabled & ~g->active & ~g->lr & bit) ||
+	    !(d->spi_targets[intid - VGIC_NR_PRIVATE] & (1u << vcpu)))
+		return -EAGAIN;
+	g->latch |= bit;
+	*out = (struct vgic_pick){.intid = (uint16_t)intid,
+				  .priority = d->spi_priority[intid - VGIC_NR_PRIVATE]};
+	take(d, vcpu, out);
+	return 1;
+}
+
 int vgic_dist_ppi_eoi(struct vgic_dist *d, unsigned vcpu, unsigned intid, struct vgic_pick *out)
 {
 	if (intid < VGIC_NR_SGIS || intid >= VGIC_NR_PRIVATE || vcpu >= d->nr_vcpus)

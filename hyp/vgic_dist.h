@@ -229,6 +229,15 @@ bool vgic_dist_pick_one(struct vgic_dist *d, unsigned vcpu, unsigned intid, stru
 int vgic_dist_forward_ppi(struct vgic_dist *d, unsigned vcpu, unsigned intid,
 			  struct vgic_pick *out);
 
+/* One forwarded instance of SPI intid for vCPU vcpu, for the hardware layer's IRQ fast path: if
+ * setting its pending latch (as vgic_dist_set_pending(level = false) does) makes it deliverable
+ * to vcpu, does so, takes it as vgic_dist_pick_one() does and returns 1 (*out filled).
+ * Otherwise changes nothing and returns -EAGAIN (not an SPI of the partition, not enabled or not
+ * targeting vcpu, the distributor off, active or in flight): the caller takes its full path,
+ * which may have other vCPUs to kick. Never calls ops. */
+int vgic_dist_forward_spi(struct vgic_dist *d, unsigned vcpu, unsigned intid,
+			  struct vgic_pick *out);
+
 /* The guest's EOI of PPI intid (16..31) in flight for vCPU vcpu, for the hardware layer's fast
  * path: what vgic_dist_lr_done(VGIC_LR_INVALID) does; then, if the PPI is deliverable again (an
  * instance pended meanwhile, or its line is high), takes it as vgic_dist_pick_one() does. Returns
