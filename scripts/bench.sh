@@ -152,7 +152,7 @@ table
 #    CPU sleeps in WFI), so the count is read once it stops moving. The count at the "init
 #    started" line cannot be read exactly: nothing pauses QEMU at a console line.
 #  - wall time from starting QEMU to the "bulkhead-linux: init started" line, the median of
-#    LINUX_RUNS runs each.
+#    LINUX_RUNS runs each, the two configurations alternating run by run.
 LINUX_KERNEL="$build/deps/linux/vmlinuz"
 LINUX_INITRD="$build/linux/initramfs.cpio.gz"
 LINUX_APPEND="console=ttyAMA0 earlycon=pl011,0x9000000 panic=-1" # the partition's bootargs
@@ -200,24 +200,23 @@ linux_stop() {
 	qpid=
 }
 
-# linux_config NAME END_LINE QEMU-ARGS... : LINUX_RUNS wall-time runs to the marker, then one
-# record run to SYSTEM_OFF (END_LINE: the console line after it). Appends
-# "<NAME> wall <median s>" and "<NAME> insns <count>" to linux.txt.
-linux_config() {
-	local name=$1 end_line=$2 log="$out/linux-$1.log" sock="$out/linux-$1.qmp" t times=() n
-	shift 2
-	for ((n = 0; n < LINUX_RUNS; n++)); do
-		lstart=$(date +%s.%N)
-		"$top/scripts/qemu.sh" --icount "$@" </dev/null >"$log" 2>&1 &
-		qpid=$!
-		t=$(linux_wait "$log" "$LINUX_MARKER") || { linux_stop; return 1; }
-		linux_stop
-		times+=("$t")
-	done
-	printf '%s\n' "${times[@]}" >"$out/linux-$name.times"
-	echo "$name wall $(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((LINUX_RUNS + 1) / 2))p")" \
-		>>"$out/linux.txt"
+# linux_wall NAME QEMU-ARGS... : one wall-time run to the marker; prints the seconds.
+linux_wall() {
+	local log="$out/linux-$1.log" t
+	shift
+	lstart=$(date +%s.%N)
+	"$top/scripts/qemu.sh" --icount "$@" </dev/null >"$log" 2>&1 &
+	qpid=$!
+	t=$(linux_wait "$log" "$LINUX_MARKER") || { linux_stop; return 1; }
+	linux_stop
+	echo "$t"
+}
 
+# linux_insns NAME END_LINE QEMU-ARGS... : one record run to SYSTEM_OFF (END_LINE: the console
+# line after it); appends "<NAME> insns <count>" to linux.txt.
+linux_insns() {
+	local name=$1 end_line=$2 log="$out/linux-$1.log" sock="$out/linux-$1.qmp"
+	shift 2
 	rm -f "$sock"
 	lstart=$(date +%s.%N)
 	"$top/scripts/qemu.sh" --icount "$@" -- -no-shutdown \
@@ -236,21 +235,38 @@ linux_config() {
 	echo "$name insns $b" >>"$out/linux.txt"
 }
 
+# median FILE : the median of the numbers in FILE, one per line (LINUX_RUNS of them).
+median() {
+	sort -n "$1" | sed -n "$(((LINUX_RUNS + 1) / 2))p"
+}
+
+# Wall times alternate between the two configurations, run by run, so that a slow phase of a
+# shared host weighs on both alike; then one exact instruction count each.
 linux_bench() {
 	: >"$out/linux.txt"
 	if [ ! -f "$LINUX_KERNEL" ] || [ ! -f "$LINUX_INITRD" ]; then
 		echo "bench: no Linux payload ($LINUX_KERNEL, $LINUX_INITRD): make all first" >&2
 		return 1
 	fi
-	linux_config direct "reboot: Power down" --smp 1 --mem 256 --kernel "$LINUX_KERNEL" \
-		--initrd "$LINUX_INITRD" --append "$LINUX_APPEND" || return 1
 	"$top/scripts/qemu.sh" --smp 1 --mem 1024 --dumpdtb "$out/linux-part.dtb" &&
 		"$top/tests/qemu/gen-linux.sh" alone >"$out/linux-part.dts" &&
 		"$top/scripts/mkdtb.sh" "$out/linux-part.dtb" "$out/linux-part.dts" "$out/linux-part.dtb" ||
 		return 1
-	linux_config partition "[bulkhead] partitions: all 1 stopped" --smp 1 --mem 1024 \
-		--dtb "$out/linux-part.dtb" --loader "$LINUX_KERNEL@0x50000000" \
-		--loader "$LINUX_INITRD@0x50800000"
+	local direct=(--smp 1 --mem 256 --kernel "$LINUX_KERNEL" --initrd "$LINUX_INITRD"
+		--append "$LINUX_APPEND")
+	local part=(--smp 1 --mem 1024 --dtb "$out/linux-part.dtb" --loader "$LINUX_KERNEL@0x50000000"
+		--loader "$LINUX_INITRD@0x50800000")
+	local n
+	: >"$out/linux-direct.times"
+	: >"$out/linux-partition.times"
+	for ((n = 0; n < LINUX_RUNS; n++)); do
+		linux_wall direct "${direct[@]}" >>"$out/linux-direct.times" || return 1
+		linux_wall partition "${part[@]}" >>"$out/linux-partition.times" || return 1
+	done
+	echo "direct wall $(median "$out/linux-direct.times")" >>"$out/linux.txt"
+	echo "partition wall $(median "$out/linux-partition.times")" >>"$out/linux.txt"
+	linux_insns direct "reboot: Power down" "${direct[@]}" || return 1
+	linux_insns partition "[bulkhead] partitions: all 1 stopped" "${part[@]}"
 }
 
 # The table of linux.txt: direct, in a partition, and the ratio.
