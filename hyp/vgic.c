@@ -342,18 +342,34 @@ static uint32_t timer_lr(const struct vgic_pick *pk)
 	       (VGIC_LR_PENDING << LR_STATE_SHIFT);
 }
 
+/* A list register the model has given nothing to (not one the guest has finished: those are
+ * vgic_sync()'s to hand back). False if every LR is in use. */
+static bool free_lr(const struct vgic_vcpu *g, unsigned *slot)
+{
+	uint32_t empty = ~g->used & ((1u << nr_lrs) - 1);
+
+	if (!empty)
+		return false;
+	*slot = (unsigned)__builtin_ctz(empty);
+	return true;
+}
+
+static void fill_lr(struct vgic_vcpu *g, unsigned slot, uint32_t lr)
+{
+	mmio_write32(gich + GICH_LR(slot), lr);
+	g->used |= 1u << slot;
+}
+
 /* A timer tick into a free LR, exactly as vgic_forward_irq() and vgic_flush() would put it. */
 static bool fast_tick(struct vcpu *v)
 {
 	struct vgic_vcpu *g = &v->vgic;
 	struct vgic *vg = &v->part->vgic;
-	uint32_t empty = ~g->used & ((1u << nr_lrs) - 1);
 	struct vgic_pick pk;
+	unsigned slot;
 
-	if (!empty)
+	if (!free_lr(g, &slot))
 		return false;
-	unsigned slot = (unsigned)__builtin_ctz(empty);
-
 	spin_lock(&vg->lock);
 	int taken = vgic_dist_forward_ppi(&vg->dist, v->index, timer_intid, &pk);
 	spin_unlock(&vg->lock);
@@ -361,10 +377,8 @@ static bool fast_tick(struct vcpu *v)
 	 * re-fired; that instance stands for it (vgic_forward_irq()). Either way the physical PPI
 	 * stays active, deactivated when v is done with the tick (fast_eoi, sync, load). */
 	this_cpu()->vtimer_owner = v;
-	if (taken == 1) {
-		mmio_write32(gich + GICH_LR(slot), timer_lr(&pk));
-		g->used |= 1u << slot;
-	}
+	if (taken == 1)
+		fill_lr(g, slot, timer_lr(&pk));
 	/* Otherwise latched: not deliverable now (masked, or the distributor is off); the model
 	 * hands it out once it is. */
 	return true;
@@ -410,22 +424,19 @@ static bool fast_spi(struct vcpu *v, uint32_t intid)
 {
 	struct vgic_vcpu *g = &v->vgic;
 	struct vgic *vg = &v->part->vgic;
-	uint32_t empty = ~g->used & ((1u << nr_lrs) - 1);
 	struct vgic_pick pk;
+	unsigned slot;
 
-	if (!empty)
+	if (!free_lr(g, &slot))
 		return false;
-	unsigned slot = (unsigned)__builtin_ctz(empty);
-
 	spin_lock(&vg->lock);
 	int taken = vgic_dist_forward_spi(&vg->dist, v->index, intid, &pk);
 	spin_unlock(&vg->lock);
 	if (taken != 1)
 		return false;
-	mmio_write32(gich + GICH_LR(slot), LR_VIRTUAL_ID(pk.intid) | LR_PRIORITY(pk.priority) |
-						   (VGIC_LR_PENDING << LR_STATE_SHIFT) | LR_HW |
-						   LR_PHYSICAL_ID(pk.intid));
-	g->used |= 1u << slot;
+	fill_lr(g, slot,
+		LR_VIRTUAL_ID(pk.intid) | LR_PRIORITY(pk.priority) |
+			(VGIC_LR_PENDING << LR_STATE_SHIFT) | LR_HW | LR_PHYSICAL_ID(pk.intid));
 	return true;
 }
 
